@@ -1,0 +1,33 @@
+{
+    "name": "Customer Lifecycle",
+    "summary": "Lifecycle stages, purchase figures, RFM segments and stage "
+    "history for every customer",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "website": "https://github.com/crm-lifecycle/crm-lifecycle",
+    "author": "Customer Lifecycle Team",
+    "license": "LGPL-3",
+    "application": True,
+    "installable": True,
+    "depends": ["account", "crm", "contacts", "mail", "base_automation"],
+    "data": [
+        "security/crm_lifecycle_security.xml",
+        "security/ir.model.access.csv",
+        "data/crm_lifecycle_stage_data.xml",
+        "data/crm_lifecycle_segment_data.xml",
+        "data/ir_cron_data.xml",
+        "wizard/crm_lifecycle_stage_override_views.xml",
+        "views/crm_lifecycle_stage_views.xml",
+        "views/crm_lifecycle_segment_views.xml",
+        "views/crm_lifecycle_history_views.xml",
+        "views/crm_lifecycle_run_views.xml",
+        "views/crm_lifecycle_profile_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/crm_lifecycle_menus.xml",
+    ],
+    "demo": ["demo/crm_lifecycle_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["crm_lifecycle/static/src/tours/*.js"],
+    },
+}

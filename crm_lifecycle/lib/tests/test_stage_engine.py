@@ -1,0 +1,88 @@
+from datetime import date, timedelta
+
+import pytest
+from lib import stage_engine as se
+
+TODAY = date(2026, 6, 30)
+TH = se.Thresholds(
+    new_days=90,
+    loyal_min_purchases=4,
+    loyal_min_tenure_days=365,
+    at_risk_factor=2.0,
+    at_risk_min_purchases=3,
+    at_risk_default_days=120,
+    churn_days=365,
+)
+
+
+def figs(first_ago, last_ago, count=1, count_12m=None, interval=0.0):
+    return se.Figures(
+        purchase_count=count,
+        purchase_count_12m=count if count_12m is None else count_12m,
+        first_purchase_date=TODAY - timedelta(days=first_ago),
+        last_purchase_date=TODAY - timedelta(days=last_ago),
+        avg_interval_days=interval,
+    )
+
+
+def kind(figures, **kw):
+    return se.decide(figures, TODAY, TH, **kw).kind
+
+
+def test_prospect_without_purchase():
+    assert kind(se.Figures()) == se.PROSPECT
+
+
+@pytest.mark.parametrize("last_ago,expected", [(365, se.AT_RISK), (366, se.CHURNED)])
+def test_churn_boundary(last_ago, expected):
+    assert kind(figs(800, last_ago, count=2, interval=400)) == expected
+
+
+@pytest.mark.parametrize("first_ago,expected", [(90, se.NEW), (91, se.ACTIVE)])
+def test_new_boundary(first_ago, expected):
+    assert kind(figs(first_ago, 10, count=2, interval=first_ago - 10)) == expected
+
+
+def test_at_risk_uses_own_interval():
+    # 3 purchases every 30 days: at risk after 2 x 30 = 60 days.
+    assert kind(figs(200, 60, count=3, count_12m=3, interval=30)) == se.ACTIVE
+    assert kind(figs(200, 61, count=3, count_12m=3, interval=30)) == se.AT_RISK
+
+
+def test_at_risk_default_days_with_few_purchases():
+    # Two purchases only: the 120 days default applies, not 2 x 10 days.
+    assert kind(figs(300, 120, count=2, interval=10)) == se.ACTIVE
+    assert kind(figs(300, 121, count=2, interval=10)) == se.AT_RISK
+
+
+def test_loyal_boundaries():
+    loyal = figs(365, 10, count=6, count_12m=4, interval=30)
+    assert kind(loyal) == se.LOYAL
+    assert kind(figs(364, 10, count=6, count_12m=4, interval=30)) == se.ACTIVE
+    assert kind(figs(365, 10, count=6, count_12m=3, interval=30)) == se.ACTIVE
+
+
+def test_won_back_after_churn_and_window():
+    back = figs(900, 5, count=4, count_12m=1, interval=200)
+    assert kind(back, current_kind=se.CHURNED) == se.WON_BACK
+    since = TODAY - timedelta(days=90)
+    assert kind(back, current_kind=se.WON_BACK, stage_since=since) == se.WON_BACK
+    since = TODAY - timedelta(days=91)
+    assert kind(back, current_kind=se.WON_BACK, stage_since=since) == se.ACTIVE
+
+
+def test_churned_wins_over_won_back():
+    assert kind(figs(900, 400, count=3), current_kind=se.CHURNED) == se.CHURNED
+
+
+def test_reason_params():
+    decision = se.decide(figs(900, 400, count=3), TODAY, TH)
+    assert decision.reason == "churned"
+    assert decision.params == {"days": 400, "limit": 365}
+
+
+def test_percent_rank_score():
+    assert se.percent_rank_score([10, 20, 30, 40, 50]) == [1, 2, 3, 4, 5]
+    # Ties share the lowest score; a single value scores 1.
+    assert se.percent_rank_score([1, 1, 1, 5]) == [1, 1, 1, 5]
+    assert se.percent_rank_score([7]) == [1]

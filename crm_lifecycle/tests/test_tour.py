@@ -1,0 +1,43 @@
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestLifecycleTour(HttpCase):
+    def test_override_stage_from_customer_form(self):
+        Profile = self.env["crm.lifecycle.profile"]
+        company = self.env.ref("base.main_company")
+        journal = self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+        )
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Motors", "is_company": True}
+        )
+        today = fields.Date.today()
+        self.env["account.move"].create(
+            [
+                Profile._demo_invoice_vals(
+                    "out_invoice", customer, journal, today, days_ago, 500
+                )
+                for days_ago in (700, 600, 500)
+            ]
+        ).action_post()
+        profiles = customer.with_company(company)._lifecycle_get_profiles(company)
+        profiles._lifecycle_recompute()
+        self.assertEqual(profiles.stage_kind, "churned")
+
+        self.start_tour(
+            f"/odoo/contacts/{customer.id}",
+            "crm_lifecycle_override_stage",
+            login="admin",
+        )
+        self.assertEqual(profiles.stage_kind, "loyal")
+        self.assertTrue(profiles.stage_locked)
+        self.assertEqual(
+            profiles.history_ids.sorted("id")[-1].reason, "Key account renegotiating"
+        )
+        admin = self.env.ref("base.user_admin")
+        self.assertEqual(
+            profiles.stage_date, fields.Date.context_today(profiles.with_user(admin))
+        )
+        self.assertFalse(profiles.lock_until)

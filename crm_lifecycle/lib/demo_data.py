@@ -10,27 +10,66 @@ engine at a few past dates so that the history shows real stage moves.
 import random
 
 PREFIXES = [
-    "Carpathia", "Danube", "Moldova", "Bucovina", "Volga", "Neva", "Olt",
-    "Siret", "Prut", "Mures", "Transilvania", "Dobrogea", "Baltic", "Ural",
-    "Crimea", "Banat", "Maramures", "Oltenia", "Muntenia", "Delta",
+    "Carpathia",
+    "Danube",
+    "Moldova",
+    "Bucovina",
+    "Volga",
+    "Neva",
+    "Olt",
+    "Siret",
+    "Prut",
+    "Mures",
+    "Transilvania",
+    "Dobrogea",
+    "Baltic",
+    "Ural",
+    "Crimea",
+    "Banat",
+    "Maramures",
+    "Oltenia",
+    "Muntenia",
+    "Delta",
 ]
 SUFFIXES = [
-    "Motors", "Trade", "Logistics", "Foods", "Textiles", "Pharma", "Retail",
-    "Electric", "Furniture", "Autoservice", "Distribution", "Agro",
+    "Motors",
+    "Trade",
+    "Logistics",
+    "Foods",
+    "Textiles",
+    "Pharma",
+    "Retail",
+    "Electric",
+    "Furniture",
+    "Autoservice",
+    "Distribution",
+    "Agro",
 ]
 
 # archetype: (count, builder(rng) -> list of days ago of invoices)
 ARCHETYPES = {
     # Buy every 25-45 days for two years: loyal champions.
-    "loyal": (11, lambda rng: _every(rng, 730, rng.randint(25, 45), rng.randint(0, 20))),
+    "loyal": (
+        11,
+        lambda rng: _every(rng, 730, rng.randint(25, 45), rng.randint(0, 20)),
+    ),
     # Buy every 100-150 days: active, not frequent enough to be loyal.
-    "active": (8, lambda rng: _every(rng, 700, rng.randint(100, 150), rng.randint(5, 60))),
+    "active": (
+        8,
+        lambda rng: _every(rng, 700, rng.randint(100, 150), rng.randint(5, 60)),
+    ),
     # First purchase within the last 90 days.
-    "new": (7, lambda rng: sorted(rng.sample(range(1, 85), rng.randint(1, 2)), reverse=True)),
+    "new": (
+        7,
+        lambda rng: sorted(rng.sample(range(1, 85), rng.randint(1, 2)), reverse=True),
+    ),
     # Bought monthly, then stopped 100-300 days ago.
     "at_risk": (8, lambda rng: _every(rng, 600, 30, rng.randint(100, 300))),
     # Last purchase 400-700 days ago.
-    "churned": (7, lambda rng: _every(rng, 730, rng.randint(30, 200), rng.randint(400, 700))),
+    "churned": (
+        7,
+        lambda rng: _every(rng, 730, rng.randint(30, 200), rng.randint(400, 700)),
+    ),
     # Churned, then bought again 10-60 days ago.
     "won_back": (6, lambda rng: _every(rng, 730, 60, 520) + [rng.randint(10, 60)]),
     # One purchase 95-115 days ago: still active, promising.

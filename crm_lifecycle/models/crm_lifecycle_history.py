@@ -27,16 +27,15 @@ class CrmLifecycleHistory(models.Model):
     )
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     from_stage_id = fields.Many2one(
-        comodel_name="crm.lifecycle.stage", string="From Stage", ondelete="restrict"
+        comodel_name="crm.lifecycle.stage", ondelete="restrict"
     )
     to_stage_id = fields.Many2one(
         comodel_name="crm.lifecycle.stage",
-        string="To Stage",
         required=True,
         ondelete="restrict",
     )
-    from_kind = fields.Selection(STAGE_KINDS, string="From Kind")
-    to_kind = fields.Selection(STAGE_KINDS, string="To Kind", required=True)
+    from_kind = fields.Selection(STAGE_KINDS)
+    to_kind = fields.Selection(STAGE_KINDS, required=True)
     origin = fields.Selection(
         [("engine", "Lifecycle engine"), ("manual", "Manual override")],
         required=True,

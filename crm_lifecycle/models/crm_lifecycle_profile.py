@@ -3,7 +3,6 @@ import threading
 from datetime import datetime, time
 
 from dateutil.relativedelta import relativedelta
-from psycopg2.extras import execute_values
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
@@ -16,6 +15,16 @@ _logger = logging.getLogger(__name__)
 
 # Customers scored per committed batch of the scheduled job.
 BATCH_SIZE = 2000
+
+# Stage state the job reads with the figures and keeps in the same row write.
+STAGE_COLUMNS = [
+    "stage_id",
+    "stage_kind",
+    "stage_sequence",
+    "stage_date",
+    "stage_locked",
+    "lock_until",
+]
 
 # Column casts of the bulk UPDATE, by field type.
 SQL_CASTS = {
@@ -73,7 +82,6 @@ class CrmLifecycleProfile(models.Model):
     # Stage
     stage_id = fields.Many2one(
         comodel_name="crm.lifecycle.stage",
-        string="Stage",
         index=True,
         tracking=True,
         ondelete="restrict",
@@ -88,7 +96,6 @@ class CrmLifecycleProfile(models.Model):
     )
     days_in_stage = fields.Integer(compute="_compute_days")
     stage_locked = fields.Boolean(
-        string="Stage Locked",
         tracking=True,
         help="Set by a manual override: the lifecycle engine leaves the stage "
         "alone until the lock ends.",
@@ -163,16 +170,13 @@ class CrmLifecycleProfile(models.Model):
 
     # RFM
     recency_score = fields.Integer(
-        string="Recency Score",
         help="1-5 by quintile of the last purchase date among the company's "
         "customers: 5 bought most recently.",
     )
     frequency_score = fields.Integer(
-        string="Frequency Score",
         help="1-5 by quintile of purchase occasions: 5 buy most often.",
     )
     monetary_score = fields.Integer(
-        string="Monetary Score",
         help="1-5 by quintile of lifetime revenue: 5 spend most.",
     )
     rfm_code = fields.Char(string="RFM", help="Recency, frequency, monetary scores.")
@@ -197,7 +201,7 @@ class CrmLifecycleProfile(models.Model):
         self.env.cr.execute(
             """
             CREATE INDEX IF NOT EXISTS account_move_crm_lifecycle_index
-                ON account_move (company_id, commercial_partner_id)
+                ON account_move (commercial_partner_id, company_id)
                 INCLUDE (invoice_date, move_type, amount_untaxed_signed)
              WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')
             """
@@ -327,9 +331,7 @@ class CrmLifecycleProfile(models.Model):
         for company in self.env["res.company"].sudo().search([]):
             runs |= self._lifecycle_start_run(company, today)
         self._lifecycle_commit()
-        remaining = sum(runs.mapped("partner_total")) - sum(
-            runs.mapped("partner_done")
-        )
+        remaining = sum(runs.mapped("partner_total")) - sum(runs.mapped("partner_done"))
         done = 0
         for run in runs:
             company = run.company_id
@@ -392,7 +394,9 @@ class CrmLifecycleProfile(models.Model):
     def _lifecycle_commit(self):
         """Commit a batch; tests keep their single transaction."""
         if not getattr(threading.current_thread(), "testing", False):
-            self.env.cr.commit()
+            # Batch jobs commit their progress so that a crash or a restart
+            # resumes after the last batch instead of starting over.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     @api.model
     def _lifecycle_customer_query(self, company):
@@ -453,6 +457,10 @@ class CrmLifecycleProfile(models.Model):
             SELECT customer.id, %(company)s, %(uid)s,
                    NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
               FROM ({sql}) AS customer(id)
+             WHERE NOT EXISTS (
+                   SELECT 1 FROM crm_lifecycle_profile profile
+                    WHERE profile.partner_id = customer.id
+                      AND profile.company_id = %(company)s)
             ON CONFLICT (partner_id, company_id) DO NOTHING
             """,  # noqa: S608 - the hook returns SQL with placeholders only
             {**params, "company": company.id, "uid": self.env.uid},
@@ -479,7 +487,9 @@ class CrmLifecycleProfile(models.Model):
         """Recompute the profiles of ``company`` in ``self`` as of ``today``.
 
         Reads the stored values, asks :meth:`_lifecycle_batch_values` for the
-        new ones, writes only the rows that differ, then moves stages.
+        new ones and the stage engine for the stages, then writes in one
+        statement only the rows whose figures changed or that get their
+        first stage. Moves between stages go through :meth:`write`.
         """
         # The engine maintains derived data: callers check access rights.
         profiles = self.sudo().with_context(
@@ -488,30 +498,57 @@ class CrmLifecycleProfile(models.Model):
         new_values = profiles._lifecycle_batch_values(company, today)
         fnames = sorted({fname for vals in new_values.values() for fname in vals})
         current = profiles._lifecycle_read_current(fnames)
-        changed = {
-            profile_id: vals
-            for profile_id, vals in new_values.items()
-            if current[profile_id]["values"]
-            != {fname: profiles._lifecycle_normalize(fname, vals[fname]) for fname in fnames}
-        }
-        profiles._lifecycle_bulk_update(changed)
-        stage_changes = profiles._lifecycle_apply_stages(
+        comparable = profiles._lifecycle_comparable(fnames)
+        initial, moves, unlock = profiles._lifecycle_decide_stages(
             company, today, new_values, current
         )
-        return {"changed": len(changed), "stage_changes": stage_changes}
+        rows = {}
+        for profile_id, vals in new_values.items():
+            state = current[profile_id]
+            if profile_id in initial:
+                stage = initial[profile_id][0]
+                stage_vals = {
+                    "stage_id": stage.id,
+                    "stage_kind": stage.kind,
+                    "stage_sequence": stage.sequence,
+                    "stage_date": today,
+                }
+            elif state["values"] != comparable(vals[fname] for fname in fnames):
+                stage_vals = {fname: state[fname] for fname in STAGE_COLUMNS}
+            else:
+                continue
+            rows[profile_id] = {**vals, **stage_vals}
+        profiles._lifecycle_bulk_update(rows)
+        stage_changes = profiles._lifecycle_move_stages(
+            company, today, current, initial, moves, unlock
+        )
+        return {"changed": len(rows), "stage_changes": stage_changes}
 
     def _lifecycle_batch_values(self, company, today):
         """Return ``{profile_id: {field: value}}``: the new values of the
         stored fields the job maintains for these profiles of ``company``.
 
         Override to add a component: call ``super()``, then add keys to each
-        dict. Keys must be stored fields of this model and values normalised
-        as :meth:`_lifecycle_normalize` does; the job compares them with the
-        stored ones and writes only rows that changed.
+        dict (build new dicts rather than changing shared ones). Keys must be
+        stored fields of this model, the same in every dict; the job compares
+        the values with the stored ones (:meth:`_lifecycle_comparable`) and
+        writes only rows that changed.
         """
-        figures = self._lifecycle_purchase_figures(company, today)
-        empty = self._lifecycle_empty_figures()
-        return {profile.id: figures.get(profile.partner_id.id, empty) for profile in self}
+        partners = self._lifecycle_partner_map()
+        figures = self._lifecycle_purchase_figures(company, today, partners.values())
+        return {
+            profile_id: figures.get(partner_id) or self._lifecycle_empty_figures()
+            for profile_id, partner_id in partners.items()
+        }
+
+    def _lifecycle_partner_map(self):
+        """``{profile_id: partner_id}`` of these profiles, without the ORM's
+        prefetching of every column."""
+        self.env.cr.execute(
+            "SELECT id, partner_id FROM crm_lifecycle_profile WHERE id = ANY(%s)",
+            [self.ids],
+        )
+        return dict(self.env.cr.fetchall())
 
     @api.model
     def _lifecycle_empty_figures(self):
@@ -529,14 +566,15 @@ class CrmLifecycleProfile(models.Model):
             "has_open_opportunity": False,
         }
 
-    def _lifecycle_purchase_figures(self, company, today):
-        """Purchase figures of the partners of these profiles, set-based.
+    @api.model
+    def _lifecycle_purchase_figures(self, company, today, partner_ids):
+        """Purchase figures of ``partner_ids`` in ``company``, set-based.
 
         Posted customer invoices and refunds dated up to ``today`` count, in
         company currency; refunds reduce revenue and are not purchases.
         """
         self._lifecycle_flush()
-        partner_ids = self.partner_id.ids
+        partner_ids = list(partner_ids)
         since = today - relativedelta(years=1)
         self.env.cr.execute(
             """
@@ -617,70 +655,76 @@ class CrmLifecycleProfile(models.Model):
             figures[partner_id]["has_open_opportunity"] = True
         return figures
 
-    def _lifecycle_normalize(self, fname, value):
-        """Python value of ``fname`` as the job compares it: the same for a
-        value read from the database and one computed in Python."""
-        field = self._fields[fname]
-        if field.type in ("float", "monetary"):
-            return round(float(value or 0.0), 6)
-        if field.type == "integer":
-            return value or 0
-        if field.type == "boolean":
-            return bool(value)
-        return value or None
+    def _lifecycle_comparable(self, fnames):
+        """Return a function that turns values of ``fnames`` into a tuple
+        that compares equal for a value read from the database and the same
+        value computed in Python."""
+        kinds = [self._fields[fname].type for fname in fnames]
+
+        def comparable(values):
+            return tuple(
+                round(float(value or 0.0), 6)
+                if kind in ("float", "monetary")
+                else (value or 0)
+                if kind == "integer"
+                else bool(value)
+                if kind == "boolean"
+                else (value or None)
+                for kind, value in zip(kinds, values, strict=True)
+            )
+
+        return comparable
 
     def _lifecycle_read_current(self, fnames):
-        """Stored values of ``fnames`` and the stage state, straight from SQL."""
-        stage_columns = ["stage_id", "stage_date", "stage_locked", "lock_until"]
-        columns = ", ".join(f'"{fname}"' for fname in stage_columns + fnames)
+        """Stored values of ``fnames`` and the stage state, straight from SQL.
+
+        Returns ``{profile_id: state}`` where ``state`` holds the partner, the
+        :data:`STAGE_COLUMNS` and ``values``, the comparable tuple of
+        ``fnames``.
+        """
+        head = ["partner_id", *STAGE_COLUMNS]
+        columns = ", ".join(f'"{fname}"' for fname in head + fnames)
         self.env.cr.execute(
             f"SELECT id, {columns} FROM crm_lifecycle_profile WHERE id = ANY(%s)",  # noqa: S608
             [self.ids],
         )
+        comparable = self._lifecycle_comparable(fnames)
         current = {}
         for row in self.env.cr.fetchall():
-            stage_id, stage_date, locked, lock_until = row[1:5]
-            current[row[0]] = {
-                "stage_id": stage_id,
-                "stage_date": stage_date,
-                "stage_locked": locked,
-                "lock_until": lock_until,
-                "values": {
-                    fname: self._lifecycle_normalize(fname, value)
-                    for fname, value in zip(fnames, row[5:], strict=True)
-                },
-            }
+            state = dict(zip(head, row[1 : len(head) + 1], strict=True))
+            state["values"] = comparable(row[len(head) + 1 :])
+            current[row[0]] = state
         return current
 
     def _lifecycle_bulk_update(self, changes):
         """Write ``{profile_id: {field: value}}`` in one statement.
 
         Every dict must have the same keys. Bypasses the ORM on purpose: these
-        are figures, not events; stage moves go through :meth:`write`.
+        are figures, not events; stage moves go through :meth:`write`. The
+        values travel as one array per column (``unnest``), the cheapest
+        way to hand PostgreSQL many rows.
         """
         if not changes:
             return
         fnames = sorted(next(iter(changes.values())))
         casts = [SQL_CASTS[self._fields[fname].type] for fname in fnames]
         assignments = ", ".join(f'"{fname}" = v."{fname}"' for fname in fnames)
-        template = "(%s, " + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+        arrays = ", ".join(f"%s::{cast}[]" for cast in casts)
         columns = ", ".join(f'"{fname}"' for fname in fnames)
-        execute_values(
-            self.env.cr._obj,
+        self.env.cr.execute(
             f"""
             UPDATE crm_lifecycle_profile AS p
                SET {assignments},
-                   write_uid = {int(self.env.uid)},
+                   write_uid = %s,
                    write_date = NOW() AT TIME ZONE 'UTC'
-              FROM (VALUES %s) AS v(id, {columns})
+              FROM unnest(%s::int4[], {arrays}) AS v(id, {columns})
              WHERE p.id = v.id
             """,  # noqa: S608 - field names come from the model
             [
-                (profile_id, *(vals[fname] for fname in fnames))
-                for profile_id, vals in changes.items()
+                self.env.uid,
+                list(changes),
+                *([vals[fname] for vals in changes.values()] for fname in fnames),
             ],
-            template=template,
-            page_size=1000,
         )
         self.invalidate_model(fnames + ["write_uid", "write_date"])
 
@@ -745,25 +789,14 @@ class CrmLifecycleProfile(models.Model):
         }
         return reasons[decision.reason]()
 
-    def _lifecycle_apply_stages(self, company, today, new_values, current):
-        """Move the profiles whose figures call for another stage.
+    def _lifecycle_decide_stages(self, company, today, new_values, current):
+        """Ask the stage engine where each profile belongs.
 
-        First classifications (no stage yet) are written in bulk; moves from
-        one stage to another go through :meth:`write`, so that tracking and
-        automated actions on ``stage_id`` see them. Both are recorded in the
-        stage history. Returns the number of stage changes.
+        Returns ``(initial, moves, unlock)``: ``{profile_id: (stage,
+        decision)}`` for profiles without a stage yet and for profiles that
+        change stage, and the ids of profiles whose override lock ended.
         """
         stages = self._lifecycle_stages()
-        stage_kinds = {stage.id: kind for kind, stage in stages.items()}
-        stage_kinds.update(
-            {
-                stage.id: stage.kind
-                for stage in self.env["crm.lifecycle.stage"]
-                .sudo()
-                .with_context(active_test=False)
-                .search([("id", "not in", list(stage_kinds))])
-            }
-        )
         thresholds = self._lifecycle_thresholds(company)
         initial, moves, unlock = {}, {}, []
         for profile_id, vals in new_values.items():
@@ -772,40 +805,53 @@ class CrmLifecycleProfile(models.Model):
                 if not state["lock_until"] or state["lock_until"] >= today:
                     continue
                 unlock.append(profile_id)
-            figures = stage_engine.Figures(
-                purchase_count=vals["purchase_count"],
-                purchase_count_12m=vals["purchase_count_12m"],
-                first_purchase_date=vals["first_purchase_date"],
-                last_purchase_date=vals["last_purchase_date"],
-                avg_interval_days=vals["avg_interval_days"],
-            )
-            decision = stage_engine.decide(
-                figures,
-                today,
-                thresholds,
-                current_kind=stage_kinds.get(state["stage_id"]),
-                stage_since=state["stage_date"],
-            )
+            decision = self._lifecycle_decide_stage(vals, state, today, thresholds)
             stage = stages[decision.kind]
             if state["stage_id"] == stage.id:
                 continue
             target = moves if state["stage_id"] else initial
             target[profile_id] = (stage, decision)
+        return initial, moves, unlock
+
+    @api.model
+    def _lifecycle_decide_stage(self, vals, state, today, thresholds):
+        """Return the :class:`~.lib.stage_engine.Decision` for one profile.
+
+        :param vals: the profile's new values (see
+            :meth:`_lifecycle_batch_values`)
+        :param state: its stored stage state (see
+            :meth:`_lifecycle_read_current`)
+
+        Override to add a rule: return your own decision (a kind and a reason
+        code that :meth:`_lifecycle_reason` knows) or ``super()``'s.
+        """
+        figures = stage_engine.Figures(
+            purchase_count=vals["purchase_count"],
+            purchase_count_12m=vals["purchase_count_12m"],
+            first_purchase_date=vals["first_purchase_date"],
+            last_purchase_date=vals["last_purchase_date"],
+            avg_interval_days=vals["avg_interval_days"],
+        )
+        return stage_engine.decide(
+            figures,
+            today,
+            thresholds,
+            current_kind=state["stage_kind"],
+            stage_since=state["stage_date"],
+        )
+
+    def _lifecycle_move_stages(self, company, today, current, initial, moves, unlock):
+        """Record the stage decisions of :meth:`_lifecycle_decide_stages`.
+
+        First classifications were written with the figures; moves from one
+        stage to another go through :meth:`write`, so that tracking and
+        automated actions on ``stage_id`` see them, and are noted in the
+        customer's chatter. Both are recorded in the stage history. Returns
+        the number of stage changes.
+        """
         if unlock:
             self.browse(unlock).write(
                 {"stage_locked": False, "lock_until": False, "lock_reason": False}
-            )
-        if initial:
-            self._lifecycle_bulk_update(
-                {
-                    profile_id: {
-                        "stage_id": stage.id,
-                        "stage_kind": stage.kind,
-                        "stage_sequence": stage.sequence,
-                        "stage_date": today,
-                    }
-                    for profile_id, (stage, _decision) in initial.items()
-                }
             )
         by_stage = {}
         for profile_id, (stage, _decision) in moves.items():
@@ -820,8 +866,10 @@ class CrmLifecycleProfile(models.Model):
             history.append(
                 {
                     "profile_id": profile_id,
+                    "partner_id": state["partner_id"],
+                    "company_id": company.id,
                     "from_stage_id": state["stage_id"],
-                    "from_kind": stage_kinds.get(state["stage_id"]),
+                    "from_kind": state["stage_kind"],
                     "to_stage_id": stage.id,
                     "to_kind": stage.kind,
                     "reason": self._lifecycle_reason(decision),
@@ -845,8 +893,10 @@ class CrmLifecycleProfile(models.Model):
 
         :param moves: ``{profile_id: (from_stage_id, to_stage, decision)}``
         """
-        from_stages = self.env["crm.lifecycle.stage"].sudo().browse(
-            [from_id for from_id, _stage, _decision in moves.values()]
+        from_stages = (
+            self.env["crm.lifecycle.stage"]
+            .sudo()
+            .browse([from_id for from_id, _stage, _decision in moves.values()])
         )
         names = {stage.id: stage.name for stage in from_stages}
         for profile in self:
@@ -865,50 +915,47 @@ class CrmLifecycleProfile(models.Model):
     def _lifecycle_create_history(self, rows, today):
         """Insert stage history rows of these profiles in bulk.
 
-        :param rows: dicts with ``profile_id``, ``from_stage_id``,
-            ``from_kind``, ``to_stage_id``, ``to_kind``, ``reason``,
-            ``origin`` and ``duration_days``
+        :param rows: dicts with ``profile_id``, ``partner_id``,
+            ``company_id``, ``from_stage_id``, ``from_kind``, ``to_stage_id``,
+            ``to_kind``, ``reason``, ``origin`` and ``duration_days``
         """
         if not rows:
             return
-        profiles = {profile.id: profile for profile in self.browse(
-            [row["profile_id"] for row in rows]
-        )}
         now = fields.Datetime.now()
         if today < now.date():
             # An as-of run (demo data, back-fills) dates its history that day.
             now = datetime.combine(today, time(3))
-        execute_values(
-            self.env.cr._obj,
+        keys = [
+            "profile_id",
+            "partner_id",
+            "company_id",
+            "from_stage_id",
+            "to_stage_id",
+            "from_kind",
+            "to_kind",
+            "origin",
+            "reason",
+            "duration_days",
+        ]
+        self.env.cr.execute(
             """
             INSERT INTO crm_lifecycle_history
-                   (profile_id, partner_id, company_id, date, from_stage_id,
-                    to_stage_id, from_kind, to_kind, origin, reason, user_id,
-                    duration_days, create_uid, create_date, write_uid, write_date)
-            VALUES %s
+                   (profile_id, partner_id, company_id, from_stage_id,
+                    to_stage_id, from_kind, to_kind, origin, reason,
+                    duration_days, date, user_id, create_uid, create_date,
+                    write_uid, write_date)
+            SELECT v.*, %(now)s, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM unnest(%(profile_id)s::int4[], %(partner_id)s::int4[],
+                          %(company_id)s::int4[], %(from_stage_id)s::int4[],
+                          %(to_stage_id)s::int4[], %(from_kind)s::varchar[],
+                          %(to_kind)s::varchar[], %(origin)s::varchar[],
+                          %(reason)s::varchar[], %(duration_days)s::int4[]) AS v
             """,
-            [
-                (
-                    row["profile_id"],
-                    profiles[row["profile_id"]].partner_id.id,
-                    profiles[row["profile_id"]].company_id.id,
-                    now,
-                    row["from_stage_id"],
-                    row["to_stage_id"],
-                    row["from_kind"],
-                    row["to_kind"],
-                    row["origin"],
-                    row["reason"],
-                    self.env.uid,
-                    row["duration_days"],
-                    self.env.uid,
-                    now,
-                    self.env.uid,
-                    now,
-                )
-                for row in rows
-            ],
-            page_size=1000,
+            {
+                "now": now,
+                "uid": self.env.uid,
+                **{key: [row[key] for row in rows] for key in keys},
+            },
         )
         self.env["crm.lifecycle.history"].invalidate_model()
         self.invalidate_model(["history_ids", "history_count"])
@@ -924,6 +971,8 @@ class CrmLifecycleProfile(models.Model):
         history = [
             {
                 "profile_id": profile.id,
+                "partner_id": profile.partner_id.id,
+                "company_id": profile.company_id.id,
                 "from_stage_id": profile.stage_id.id or None,
                 "from_kind": profile.stage_kind or None,
                 "to_stage_id": stage.id,

@@ -22,9 +22,7 @@ class CrmLifecycleSegment(models.Model):
     frequency_max = fields.Integer(default=5, help="Highest frequency score (1-5).")
     monetary_min = fields.Integer(default=1, help="Lowest monetary score (1-5).")
     monetary_max = fields.Integer(default=5, help="Highest monetary score (1-5).")
-    profile_count = fields.Integer(
-        string="Customers", compute="_compute_profile_count"
-    )
+    profile_count = fields.Integer(string="Customers", compute="_compute_profile_count")
 
     def _compute_profile_count(self):
         counts = dict(

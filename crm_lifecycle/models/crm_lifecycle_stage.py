@@ -38,9 +38,7 @@ class CrmLifecycleStage(models.Model):
         translate=True, help="What this stage means for the team, shown as a tooltip."
     )
     active = fields.Boolean(default=True)
-    profile_count = fields.Integer(
-        string="Customers", compute="_compute_profile_count"
-    )
+    profile_count = fields.Integer(string="Customers", compute="_compute_profile_count")
 
     def _compute_profile_count(self):
         counts = dict(

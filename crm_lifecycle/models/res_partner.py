@@ -35,21 +35,18 @@ class ResPartner(models.Model):
     # The current company's profile, shown on the form and searchable.
     lifecycle_profile_id = fields.Many2one(
         comodel_name="crm.lifecycle.profile",
-        string="Lifecycle Profile",
         compute="_compute_lifecycle_profile",
         search="_search_lifecycle_profile_id",
         groups=LIFECYCLE_GROUPS,
     )
     lifecycle_stage_id = fields.Many2one(
         comodel_name="crm.lifecycle.stage",
-        string="Lifecycle Stage",
         compute="_compute_lifecycle_profile",
         search="_search_lifecycle_stage_id",
         groups=LIFECYCLE_GROUPS,
     )
     lifecycle_stage_kind = fields.Selection(
         STAGE_KINDS,
-        string="Lifecycle Stage Kind",
         compute="_compute_lifecycle_profile",
         search="_search_lifecycle_stage_kind",
         groups=LIFECYCLE_GROUPS,
@@ -68,7 +65,7 @@ class ResPartner(models.Model):
     )
     # Figures of the current company's profile, for the Lifecycle page.
     lifecycle_currency_id = fields.Many2one(
-        comodel_name="res.currency", string="Lifecycle Currency",
+        comodel_name="res.currency",
         compute="_compute_lifecycle_profile",
         groups=LIFECYCLE_GROUPS,
     )
@@ -113,17 +110,20 @@ class ResPartner(models.Model):
         groups=LIFECYCLE_GROUPS,
     )
     lifecycle_revenue_12m = fields.Monetary(
-        string="Revenue (12 months)", currency_field="lifecycle_currency_id",
+        string="Revenue (12 months)",
+        currency_field="lifecycle_currency_id",
         compute="_compute_lifecycle_profile",
         groups=LIFECYCLE_GROUPS,
     )
     lifecycle_revenue_total = fields.Monetary(
-        string="Lifetime Revenue", currency_field="lifecycle_currency_id",
+        string="Lifetime Revenue",
+        currency_field="lifecycle_currency_id",
         compute="_compute_lifecycle_profile",
         groups=LIFECYCLE_GROUPS,
     )
     lifecycle_avg_order_value = fields.Monetary(
-        string="Average Order Value", currency_field="lifecycle_currency_id",
+        string="Average Order Value",
+        currency_field="lifecycle_currency_id",
         compute="_compute_lifecycle_profile",
         groups=LIFECYCLE_GROUPS,
     )
@@ -133,7 +133,7 @@ class ResPartner(models.Model):
         groups=LIFECYCLE_GROUPS,
     )
     lifecycle_history_ids = fields.Many2many(
-        comodel_name="crm.lifecycle.history", string="Lifecycle History",
+        comodel_name="crm.lifecycle.history",
         compute="_compute_lifecycle_profile",
         groups=LIFECYCLE_GROUPS,
     )
@@ -195,7 +195,10 @@ class ResPartner(models.Model):
         )
         missing = commercial - profiles.partner_id
         profiles |= Profile.create(
-            [{"partner_id": partner.id, "company_id": company.id} for partner in missing]
+            [
+                {"partner_id": partner.id, "company_id": company.id}
+                for partner in missing
+            ]
         )
         return profiles.sudo(False)
 

@@ -79,7 +79,8 @@ class TestScoringJob(LifecycleCommon):
         self.assertEqual(str(error), "worker killed")
         run = self.Run.search([("company_id", "=", self.company.id)])
         self.assertRecordValues(
-            run, [{"state": "running", "partner_done": 2, "last_profile_id": calls[0][-1]}]
+            run,
+            [{"state": "running", "partner_done": 2, "last_profile_id": calls[0][-1]}],
         )
         scored = self._my_profiles().filtered("stage_id")
         self.assertEqual(scored.ids, calls[0])
@@ -89,12 +90,21 @@ class TestScoringJob(LifecycleCommon):
         run.invalidate_recordset()
         self.assertRecordValues(
             run,
-            [{"state": "done", "partner_done": 5, "resume_count": 1, "partner_total": 5}],
+            [
+                {
+                    "state": "done",
+                    "partner_done": 5,
+                    "resume_count": 1,
+                    "partner_total": 5,
+                }
+            ],
         )
         profiles = self._my_profiles()
         self.assertTrue(all(profiles.mapped("stage_id")))
         self.assertEqual(len(profiles.history_ids), 5, "one history row each")
-        self.assertEqual(len(self.Run.search([("company_id", "=", self.company.id)])), 1)
+        self.assertEqual(
+            len(self.Run.search([("company_id", "=", self.company.id)])), 1
+        )
 
     def test_stale_run_of_another_day_is_interrupted(self):
         stale = self.Run.sudo().create(
@@ -107,7 +117,8 @@ class TestScoringJob(LifecycleCommon):
         self._run_job()
         profiles = self._my_profiles()
         self.env.cr.execute(
-            "UPDATE crm_lifecycle_profile SET write_date = '2000-01-01' WHERE id = ANY(%s)",
+            "UPDATE crm_lifecycle_profile SET write_date = '2000-01-01' "
+            "WHERE id = ANY(%s)",
             [profiles.ids],
         )
         runs = self._run_job()

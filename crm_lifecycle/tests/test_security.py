@@ -92,8 +92,10 @@ class TestSecurity(LifecycleCommon):
             )
 
     def test_manager_configures(self):
-        stage = self.env["crm.lifecycle.stage"].with_user(self.manager).create(
-            {"name": "VIP", "kind": "loyal"}
+        stage = (
+            self.env["crm.lifecycle.stage"]
+            .with_user(self.manager)
+            .create({"name": "VIP", "kind": "loyal"})
         )
         self.assertEqual(stage.kind, "loyal")
 
@@ -116,5 +118,7 @@ class TestSecurity(LifecycleCommon):
         with self.assertRaises(AccessError):
             self.profile_2.with_user(self.user).read(["revenue_total"])
         Run = self.env["crm.lifecycle.run"]
-        run_2 = Run.sudo().create({"company_id": self.company_2.id, "date": date.today()})
+        run_2 = Run.sudo().create(
+            {"company_id": self.company_2.id, "date": date.today()}
+        )
         self.assertNotIn(run_2, Run.with_user(self.user).search([]))

@@ -51,7 +51,9 @@ class TestStages(LifecycleCommon):
         messages_before = len(self.customer.message_ids)
         self._score(self.customer, today=date(2025, 3, 16))
         self.env.invalidate_all()
-        new = self.customer.message_ids[: len(self.customer.message_ids) - messages_before]
+        new = self.customer.message_ids[
+            : len(self.customer.message_ids) - messages_before
+        ]
         self.assertEqual(len(new), 1)
         self.assertIn("Churned", new.body)
 

@@ -1,0 +1,41 @@
+# Developer entry points.
+#
+# Variables (environment or `make VAR=value`):
+#   ODOO_ADDONS_PATH  extra addons directories (comma separated), appended to
+#                     <odoo>/addons,<this repo> in --addons-path
+#   ODOO_BIN          Odoo server command (default: `python3 -m odoo`, i.e. the
+#                     `odoo` package that python3 imports; never installed here)
+#   ODOO_CORE_ADDONS  Odoo's own addons dir (default: <dir of odoo.__file__>/addons)
+#   ADDONS            addons to test (default: crm_lifecycle,crm_collections,crm_support_ext)
+#   SKIP_LINT=1 / SKIP_ODOO=1   skip parts of `make test`
+#   PARTNERS, INVOICES          sizes for `make bench` (default 10000 / 100000)
+#   DEMO_HTTP_PORT              port for `make demo` (default 8069)
+
+SHELL := /bin/bash
+PARTNERS ?= 10000
+INVOICES ?= 100000
+export ODOO_ADDONS_PATH ODOO_BIN ODOO_CORE_ADDONS ADDONS SKIP_LINT SKIP_ODOO \
+	PARTNERS INVOICES DEMO_HTTP_PORT
+
+.PHONY: help test lint fmt demo bench check-odoo pg-start pg-stop
+
+help:
+	@echo "make test | lint | fmt | demo | bench [PARTNERS=.. INVOICES=..] | check-odoo"
+
+test:
+	bash tools/test.sh
+
+lint:
+	bash tools/lint.sh
+
+fmt:
+	bash tools/fmt.sh
+
+demo:
+	bash tools/demo.sh
+
+bench:
+	bash tools/bench.sh
+
+check-odoo:
+	bash tools/check_odoo.sh

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Benchmark: throwaway PostgreSQL cluster, then
+#   python3 tests/bench/bench_scoring.py --partners N --invoices M --db-host H --db-port P
+# Extra arguments are passed through to the bench script.
+set -uo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=tools/common.sh
+source "$HERE/common.sh"
+# shellcheck source=tools/pg_cluster.sh
+source "$HERE/pg_cluster.sh"
+cd "$REPO_ROOT" || exit 1
+
+PARTNERS="${PARTNERS:-10000}"
+INVOICES="${INVOICES:-100000}"
+BENCH="${BENCH_SCRIPT:-tests/bench/bench_scoring.py}"
+[[ -f "$BENCH" ]] || die "$BENCH not found"
+
+cleanup() {
+    trap - EXIT INT TERM
+    pg_cluster_stop
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+bash "$HERE/check_odoo.sh" || exit 1
+pg_cluster_start || die "could not start PostgreSQL"
+ODOO_ADDONS_PATH_FULL="$(odoo_addons_path)" || exit 1
+export ODOO_ADDONS_PATH_FULL
+"$PYTHON" "$BENCH" --partners "$PARTNERS" --invoices "$INVOICES" \
+    --db-host "$PGHOST" --db-port "$PGPORT" "$@"

@@ -26,20 +26,6 @@ STAGE_COLUMNS = [
     "lock_until",
 ]
 
-# Column casts of the bulk UPDATE, by field type.
-SQL_CASTS = {
-    "integer": "int4",
-    "many2one": "int4",
-    "float": "float8",
-    "monetary": "numeric",
-    "date": "date",
-    "datetime": "timestamp",
-    "boolean": "bool",
-    "char": "varchar",
-    "selection": "varchar",
-    "text": "text",
-}
-
 
 class CrmLifecycleProfile(models.Model):
     """The lifecycle of one customer (commercial partner) in one company.
@@ -57,11 +43,11 @@ class CrmLifecycleProfile(models.Model):
     _check_company_auto = True
 
     # Identity
+    # Indexed by the unique (partner_id, company_id) constraint.
     partner_id = fields.Many2one(
         comodel_name="res.partner",
         string="Customer",
         required=True,
-        index=True,
         ondelete="cascade",
         domain="[('is_company', '=', True)]",
         help="The commercial entity: invoices of its contacts count for it.",
@@ -319,47 +305,46 @@ class CrmLifecycleProfile(models.Model):
 
     @api.model
     def _cron_recompute_lifecycle(self, batch_size=BATCH_SIZE):
-        """Daily job: figures, stages and RFM of every customer, per company.
+        """Daily job: figures, RFM and stages of every customer, per company.
 
-        Each batch of ``batch_size`` customers is committed with the run's
-        checkpoint and reported to the cron's progress, so a job that crashed
-        or was killed resumes after its last committed batch. Rows whose
-        values did not change are not written.
+        Per company, one set-based aggregate computes the figures and RFM
+        scores of all its customers into a temporary table; customers are
+        then scored in batches of ``batch_size``. Each batch is committed with
+        the run's checkpoint and reported to the cron's progress, so a job
+        that crashed or was killed resumes after its last committed batch.
+        Rows whose values did not change are not written.
         """
         today = fields.Date.context_today(self)
         runs = self.env["crm.lifecycle.run"].sudo()
         for company in self.env["res.company"].sudo().search([]):
             runs |= self._lifecycle_start_run(company, today)
         self._lifecycle_commit()
-        remaining = sum(runs.mapped("partner_total")) - sum(runs.mapped("partner_done"))
         done = 0
         for run in runs:
             company = run.company_id
-            profiles = self.sudo().with_company(company)
-            self.env.cr.execute(
-                """SELECT id FROM crm_lifecycle_profile
-                    WHERE company_id = %s AND id > %s ORDER BY id""",
-                [company.id, run.last_profile_id],
-            )
-            ids = [row[0] for row in self.env.cr.fetchall()]
-            for batch_ids in split_every(batch_size, ids, list):
-                stats = profiles.browse(batch_ids)._lifecycle_recompute_company(
-                    company, run.date
-                )
+            Profile = self.sudo().with_company(company)
+            partner_ids = Profile._lifecycle_prepare_figures(company, run.date)
+            todo = [pid for pid in partner_ids if pid > run.last_partner_id]
+            run.partner_total = run.partner_done + len(todo)
+            for batch in split_every(batch_size, todo, list):
+                stats = Profile._lifecycle_recompute_partners(company, run.date, batch)
                 run.write(
                     {
-                        "last_profile_id": batch_ids[-1],
-                        "partner_done": run.partner_done + len(batch_ids),
+                        "last_partner_id": batch[-1],
+                        "partner_done": run.partner_done + len(batch),
                         "changed_count": run.changed_count + stats["changed"],
                         "stage_change_count": run.stage_change_count
                         + stats["stage_changes"],
                     }
                 )
                 self._lifecycle_commit()
-                done += len(batch_ids)
-                remaining = max(remaining - len(batch_ids), 0)
+                done += len(batch)
+                remaining = sum(
+                    other.partner_total - other.partner_done
+                    for other in runs
+                    if other.state == "running"
+                )
                 self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            profiles._lifecycle_compute_rfm(company)
             run.write({"state": "done", "end_datetime": fields.Datetime.now()})
             self._lifecycle_commit()
         self.env["ir.cron"]._notify_progress(done=done, remaining=0)
@@ -377,14 +362,13 @@ class CrmLifecycleProfile(models.Model):
         run = (running - stale)[:1]
         if run:
             _logger.info(
-                "Lifecycle run %s of %s resumes after profile %s",
+                "Lifecycle run %s of %s resumes after partner %s",
                 run.id,
                 company.name,
-                run.last_profile_id,
+                run.last_partner_id,
             )
             run.resume_count += 1
             return run
-        self._lifecycle_sync_profiles(company)
         total = self.sudo().search_count([("company_id", "=", company.id)])
         return Run.create(
             {"company_id": company.id, "date": today, "partner_total": total}
@@ -397,33 +381,6 @@ class CrmLifecycleProfile(models.Model):
             # Batch jobs commit their progress so that a crash or a restart
             # resumes after the last batch instead of starting over.
             self.env.cr.commit()  # pylint: disable=invalid-commit
-
-    @api.model
-    def _lifecycle_customer_query(self, company):
-        """Return ``(sql, params)`` selecting the ids of the commercial
-        partners that ``company`` tracks: those with posted customer invoices
-        or refunds, or with an open opportunity.
-
-        Override to track more partners (e.g. every partner with a sales
-        order); the query must select one column of ``res_partner`` ids.
-        """
-        sql = """
-            SELECT commercial_partner_id
-              FROM account_move
-             WHERE company_id = %(company)s
-               AND state = 'posted'
-               AND move_type IN ('out_invoice', 'out_refund')
-               AND commercial_partner_id IS NOT NULL
-             UNION
-            SELECT partner.commercial_partner_id
-              FROM crm_lead lead
-              JOIN res_partner partner ON partner.id = lead.partner_id
-             WHERE lead.company_id = %(company)s
-               AND lead.type = 'opportunity'
-               AND lead.active
-               AND lead.probability < 100
-        """
-        return sql, {"company": company.id}
 
     @api.model
     def _lifecycle_flush(self):
@@ -442,291 +399,356 @@ class CrmLifecycleProfile(models.Model):
         self.env["crm.lead"].flush_model(
             ["company_id", "type", "active", "probability", "partner_id"]
         )
+        self.env["crm.lifecycle.segment"].flush_model()
         self.flush_model()
 
     @api.model
-    def _lifecycle_sync_profiles(self, company):
-        """Create the missing profiles of ``company``'s customers in bulk."""
+    def _lifecycle_prepare_figures(self, company, today, partner_ids=None):
+        """Compute the new values of ``company``'s customers as of ``today``
+        into the temporary table ``crm_lifecycle_figures`` (one row per
+        partner, columns named after this model's fields; the connection
+        keeps it across the batches' commits) and return the ids of the
+        partners to score, in order.
+
+        Without ``partner_ids``: every customer and every partner that
+        already has a profile in ``company``, with their RFM scores and
+        segment (a company-wide ranking). With ``partner_ids``: those
+        partners only, without RFM (see :meth:`_lifecycle_compute_rfm`).
+
+        Override to add a component set-based: call ``super()``, then add a
+        column named after a stored field of this model and fill it with one
+        ``UPDATE crm_lifecycle_figures ... FROM (...)``; the job writes it
+        with the rest.
+        """
         self._lifecycle_flush()
-        sql, params = self._lifecycle_customer_query(company)
-        self.env.cr.execute(
-            f"""
-            INSERT INTO crm_lifecycle_profile
-                   (partner_id, company_id, create_uid, create_date,
-                    write_uid, write_date)
-            SELECT customer.id, %(company)s, %(uid)s,
-                   NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-              FROM ({sql}) AS customer(id)
-             WHERE NOT EXISTS (
-                   SELECT 1 FROM crm_lifecycle_profile profile
-                    WHERE profile.partner_id = customer.id
-                      AND profile.company_id = %(company)s)
-            ON CONFLICT (partner_id, company_id) DO NOTHING
-            """,  # noqa: S608 - the hook returns SQL with placeholders only
-            {**params, "company": company.id, "uid": self.env.uid},
+        sql, params = self._lifecycle_figures_query(company, today, partner_ids)
+        if not partner_ids:
+            rfm = self._lifecycle_rfm_query(
+                "SELECT partner_id AS key, last_purchase_date, purchase_count, "
+                "revenue_total FROM figures"
+            )
+            sql = f"""
+                WITH figures AS ({sql}), rfm AS ({rfm})
+                SELECT figures.*, rfm.recency_score, rfm.frequency_score,
+                       rfm.monetary_score, rfm.rfm_code, rfm.segment_id
+                  FROM figures LEFT JOIN rfm ON rfm.key = figures.partner_id
+            """  # noqa: S608 - built from constant SQL
+        cr = self.env.cr
+        cr.execute("DROP TABLE IF EXISTS crm_lifecycle_figures")
+        cr.execute(f"CREATE TEMP TABLE crm_lifecycle_figures AS {sql}", params)  # noqa: S608
+        cr.execute("ALTER TABLE crm_lifecycle_figures ADD PRIMARY KEY (partner_id)")
+        cr.execute("ANALYZE crm_lifecycle_figures")
+        if partner_ids:
+            return sorted(set(partner_ids))
+        cr.execute(
+            """
+            SELECT partner_id FROM crm_lifecycle_figures
+             UNION
+            SELECT partner_id FROM crm_lifecycle_profile WHERE company_id = %s
+             ORDER BY 1
+            """,
+            [company.id],
         )
-        created = self.env.cr.rowcount
-        self.invalidate_model()
-        return created
+        return [row[0] for row in cr.fetchall()]
+
+    @api.model
+    def _lifecycle_figures_query(self, company, today, partner_ids=None):
+        """Return ``(sql, params)`` selecting the purchase figures of
+        ``company``'s customers as of ``today``, one row per commercial
+        partner, with columns named after this model's fields.
+
+        Customers are the commercial partners with posted customer invoices
+        or refunds dated up to ``today``, or with an open opportunity.
+        Amounts are untaxed, in company currency; refunds reduce revenue and
+        are not purchases. ``partner_ids`` restricts the query to them.
+        Override to count more (e.g. sales orders): keep the columns.
+        """
+        only = "AND commercial_partner_id = ANY(%(partners)s)" if partner_ids else ""
+        only_lead = (
+            "AND partner.commercial_partner_id = ANY(%(partners)s)"
+            if partner_ids
+            else ""
+        )
+        sql = f"""
+            WITH invoiced AS (
+                SELECT commercial_partner_id AS partner_id,
+                       MIN(invoice_date) FILTER (WHERE move_type = 'out_invoice')
+                           AS first_purchase_date,
+                       MAX(invoice_date) FILTER (WHERE move_type = 'out_invoice')
+                           AS last_purchase_date,
+                       COUNT(DISTINCT invoice_date)
+                           FILTER (WHERE move_type = 'out_invoice')
+                           AS purchase_count,
+                       COUNT(DISTINCT invoice_date)
+                           FILTER (WHERE move_type = 'out_invoice'
+                                     AND invoice_date > %(since)s)
+                           AS purchase_count_12m,
+                       COUNT(*) FILTER (WHERE move_type = 'out_invoice')
+                           AS invoice_count,
+                       ROUND(COALESCE(SUM(amount_untaxed_signed), 0), %(digits)s)
+                           AS revenue_total,
+                       ROUND(COALESCE(SUM(amount_untaxed_signed)
+                                 FILTER (WHERE invoice_date > %(since)s), 0),
+                             %(digits)s) AS revenue_12m
+                  FROM account_move
+                 WHERE company_id = %(company)s
+                   AND state = 'posted'
+                   AND move_type IN ('out_invoice', 'out_refund')
+                   AND commercial_partner_id IS NOT NULL
+                   AND invoice_date <= %(today)s
+                   {only}
+              GROUP BY commercial_partner_id
+            ), prospects AS (
+                SELECT DISTINCT partner.commercial_partner_id AS partner_id
+                  FROM crm_lead lead
+                  JOIN res_partner partner ON partner.id = lead.partner_id
+                 WHERE lead.company_id = %(company)s
+                   AND lead.type = 'opportunity'
+                   AND lead.active
+                   AND lead.probability < 100
+                   {only_lead}
+            )
+            SELECT COALESCE(invoiced.partner_id, prospects.partner_id) AS partner_id,
+                   invoiced.first_purchase_date,
+                   invoiced.last_purchase_date,
+                   COALESCE(invoiced.purchase_count, 0) AS purchase_count,
+                   COALESCE(invoiced.purchase_count_12m, 0) AS purchase_count_12m,
+                   COALESCE(invoiced.invoice_count, 0) AS invoice_count,
+                   COALESCE(invoiced.revenue_total, 0) AS revenue_total,
+                   COALESCE(invoiced.revenue_12m, 0) AS revenue_12m,
+                   CASE WHEN invoiced.invoice_count > 0
+                        THEN ROUND(invoiced.revenue_total / invoiced.invoice_count,
+                                   %(digits)s)
+                        ELSE 0 END AS avg_order_value,
+                   CASE WHEN invoiced.purchase_count > 1
+                        THEN ROUND((invoiced.last_purchase_date
+                                    - invoiced.first_purchase_date)::numeric
+                                   / (invoiced.purchase_count - 1), 1)
+                        ELSE 0 END AS avg_interval_days,
+                   COALESCE(invoiced.last_purchase_date
+                            - invoiced.first_purchase_date, 0) AS lifespan_days,
+                   prospects.partner_id IS NOT NULL AS has_open_opportunity
+              FROM invoiced
+              FULL JOIN prospects ON prospects.partner_id = invoiced.partner_id
+        """
+        params = {
+            "company": company.id,
+            "today": today,
+            "since": today - relativedelta(years=1),
+            "digits": company.currency_id.decimal_places,
+            "partners": list(partner_ids or []),
+        }
+        return sql, params
 
     # ------------------------------------------------------------
     # SCORING
     # ------------------------------------------------------------
 
     def _lifecycle_recompute(self, today=None):
-        """Recompute figures and stages of these profiles (any company)."""
+        """Recompute figures, stages and RFM of these profiles now."""
         today = today or fields.Date.context_today(self)
         stats = {"changed": 0, "stage_changes": 0}
         for company, profiles in self.grouped("company_id").items():
-            result = profiles._lifecycle_recompute_company(company, today)
+            Profile = self.sudo().with_company(company)
+            partner_ids = Profile._lifecycle_prepare_figures(
+                company, today, profiles.partner_id.ids
+            )
+            result = Profile._lifecycle_recompute_partners(company, today, partner_ids)
+            Profile._lifecycle_compute_rfm(company)
             for key in stats:
                 stats[key] += result[key]
         return stats
 
-    def _lifecycle_recompute_company(self, company, today):
-        """Recompute the profiles of ``company`` in ``self`` as of ``today``.
+    @api.model
+    def _lifecycle_score_company(self, company, today):
+        """Score every customer of ``company`` as of ``today`` in one
+        transaction (demo data, back-fills, scripts); the scheduled job does
+        the same in committed batches."""
+        Profile = self.sudo().with_company(company)
+        partner_ids = Profile._lifecycle_prepare_figures(company, today)
+        return Profile._lifecycle_recompute_partners(company, today, partner_ids)
 
-        Reads the stored values, asks :meth:`_lifecycle_batch_values` for the
-        new ones and the stage engine for the stages, then writes in one
-        statement only the rows whose figures changed or that get their
-        first stage. Moves between stages go through :meth:`write`.
+    @api.model
+    def _lifecycle_recompute_partners(self, company, today, partner_ids):
+        """Score the customers ``partner_ids`` of ``company`` as of ``today``
+        from the values prepared by :meth:`_lifecycle_prepare_figures`.
+
+        Asks the stage engine for the stages of the batch, then, set-based:
+        inserts the missing profiles and updates only the profiles whose
+        values changed or that get their first stage. Moves between stages
+        go through :meth:`write`. Returns the number of profiles written and
+        of stage changes.
         """
         # The engine maintains derived data: callers check access rights.
         profiles = self.sudo().with_context(
             lang=company.partner_id.lang or self.env.lang
         )
-        new_values = profiles._lifecycle_batch_values(company, today)
-        fnames = sorted({fname for vals in new_values.values() for fname in vals})
-        current = profiles._lifecycle_read_current(fnames)
-        comparable = profiles._lifecycle_comparable(fnames)
+        partner_ids = list(partner_ids)
+        new_values = profiles._lifecycle_batch_values(partner_ids)
+        current = profiles._lifecycle_read_current(company, partner_ids)
         initial, moves, unlock = profiles._lifecycle_decide_stages(
             company, today, new_values, current
         )
-        rows = {}
-        for profile_id, vals in new_values.items():
-            state = current[profile_id]
-            if profile_id in initial:
-                stage = initial[profile_id][0]
-                stage_vals = {
-                    "stage_id": stage.id,
-                    "stage_kind": stage.kind,
-                    "stage_sequence": stage.sequence,
-                    "stage_date": today,
-                }
-            elif state["values"] != comparable(vals[fname] for fname in fnames):
-                stage_vals = {fname: state[fname] for fname in STAGE_COLUMNS}
-            else:
-                continue
-            rows[profile_id] = {**vals, **stage_vals}
-        profiles._lifecycle_bulk_update(rows)
+        written = profiles._lifecycle_write_batch(company, today, partner_ids, initial)
+        for partner_id, profile_id in written.items():
+            current.setdefault(
+                partner_id, {"id": profile_id, **dict.fromkeys(STAGE_COLUMNS)}
+            )
         stage_changes = profiles._lifecycle_move_stages(
             company, today, current, initial, moves, unlock
         )
-        return {"changed": len(rows), "stage_changes": stage_changes}
-
-    def _lifecycle_batch_values(self, company, today):
-        """Return ``{profile_id: {field: value}}``: the new values of the
-        stored fields the job maintains for these profiles of ``company``.
-
-        Override to add a component: call ``super()``, then add keys to each
-        dict (build new dicts rather than changing shared ones). Keys must be
-        stored fields of this model, the same in every dict; the job compares
-        the values with the stored ones (:meth:`_lifecycle_comparable`) and
-        writes only rows that changed.
-        """
-        partners = self._lifecycle_partner_map()
-        figures = self._lifecycle_purchase_figures(company, today, partners.values())
-        return {
-            profile_id: figures.get(partner_id) or self._lifecycle_empty_figures()
-            for profile_id, partner_id in partners.items()
-        }
-
-    def _lifecycle_partner_map(self):
-        """``{profile_id: partner_id}`` of these profiles, without the ORM's
-        prefetching of every column."""
-        self.env.cr.execute(
-            "SELECT id, partner_id FROM crm_lifecycle_profile WHERE id = ANY(%s)",
-            [self.ids],
-        )
-        return dict(self.env.cr.fetchall())
+        return {"changed": len(written), "stage_changes": stage_changes}
 
     @api.model
-    def _lifecycle_empty_figures(self):
+    def _lifecycle_batch_values(self, partner_ids):
+        """``{partner_id: {column: value}}`` of the prepared values of
+        ``partner_ids`` (empty dicts for partners without a row)."""
+        # The range lets PostgreSQL read the batch by index.
+        self.env.cr.execute(
+            """SELECT * FROM crm_lifecycle_figures
+                WHERE partner_id = ANY(%s) AND partner_id BETWEEN %s AND %s""",
+            [partner_ids, min(partner_ids), max(partner_ids)],
+        )
+        names = [column.name for column in self.env.cr.description]
+        values = {
+            row[0]: dict(zip(names, row, strict=True)) for row in self.env.cr.fetchall()
+        }
+        return {partner_id: values.get(partner_id, {}) for partner_id in partner_ids}
+
+    @api.model
+    def _lifecycle_read_current(self, company, partner_ids):
+        """``{partner_id: state}``: the profile ``id`` and the
+        :data:`STAGE_COLUMNS` of the profiles of ``partner_ids`` in
+        ``company``. Partners without a profile are left out."""
+        columns = ", ".join(["id", *STAGE_COLUMNS])
+        self.env.cr.execute(
+            f"""SELECT partner_id, {columns} FROM crm_lifecycle_profile
+                 WHERE company_id = %s AND partner_id = ANY(%s)
+                   AND partner_id BETWEEN %s AND %s""",  # noqa: S608
+            [company.id, partner_ids, min(partner_ids), max(partner_ids)],
+        )
+        head = ["id", *STAGE_COLUMNS]
         return {
-            "first_purchase_date": None,
-            "last_purchase_date": None,
-            "purchase_count": 0,
-            "purchase_count_12m": 0,
-            "invoice_count": 0,
-            "revenue_total": 0.0,
-            "revenue_12m": 0.0,
-            "avg_order_value": 0.0,
-            "avg_interval_days": 0.0,
-            "lifespan_days": 0,
-            "has_open_opportunity": False,
+            row[0]: dict(zip(head, row[1:], strict=True))
+            for row in self.env.cr.fetchall()
         }
 
     @api.model
-    def _lifecycle_purchase_figures(self, company, today, partner_ids):
-        """Purchase figures of ``partner_ids`` in ``company``, set-based.
-
-        Posted customer invoices and refunds dated up to ``today`` count, in
-        company currency; refunds reduce revenue and are not purchases.
-        """
-        self._lifecycle_flush()
-        partner_ids = list(partner_ids)
-        since = today - relativedelta(years=1)
+    def _lifecycle_value_columns(self):
+        """Columns of the prepared values that are stored fields here, with
+        the SQL expression of each one's value for a partner without a row
+        (zero for numbers, false for booleans, NULL otherwise)."""
         self.env.cr.execute(
-            """
-            SELECT commercial_partner_id,
-                   MIN(invoice_date) FILTER (WHERE move_type = 'out_invoice'),
-                   MAX(invoice_date) FILTER (WHERE move_type = 'out_invoice'),
-                   COUNT(DISTINCT invoice_date)
-                       FILTER (WHERE move_type = 'out_invoice'),
-                   COUNT(DISTINCT invoice_date)
-                       FILTER (WHERE move_type = 'out_invoice'
-                                 AND invoice_date > %(since)s),
-                   COUNT(*) FILTER (WHERE move_type = 'out_invoice'),
-                   COALESCE(SUM(amount_untaxed_signed), 0),
-                   COALESCE(SUM(amount_untaxed_signed)
-                                FILTER (WHERE invoice_date > %(since)s), 0)
-              FROM account_move
-             WHERE company_id = %(company)s
-               AND state = 'posted'
-               AND move_type IN ('out_invoice', 'out_refund')
-               AND commercial_partner_id = ANY(%(partners)s)
-               AND invoice_date <= %(today)s
-          GROUP BY commercial_partner_id
-            """,
-            {
-                "company": company.id,
-                "partners": partner_ids,
-                "since": since,
-                "today": today,
-            },
+            """SELECT attname FROM pg_attribute
+                WHERE attrelid = 'crm_lifecycle_figures'::regclass
+                  AND attnum > 0 AND NOT attisdropped"""
         )
-        rows = self.env.cr.fetchall()
-        digits = company.currency_id.decimal_places
-        figures = {}
-        for (
-            partner_id,
-            first,
-            last,
-            occasions,
-            occasions_12m,
-            invoices,
-            revenue,
-            revenue_12m,
-        ) in rows:
-            lifespan = (last - first).days if first and last else 0
-            revenue = float(revenue)
-            figures[partner_id] = {
-                "first_purchase_date": first,
-                "last_purchase_date": last,
-                "purchase_count": occasions,
-                "purchase_count_12m": occasions_12m,
-                "invoice_count": invoices,
-                "revenue_total": round(revenue, digits),
-                "revenue_12m": round(float(revenue_12m), digits),
-                "avg_order_value": round(revenue / invoices, digits)
-                if invoices
-                else 0.0,
-                "avg_interval_days": round(lifespan / (occasions - 1), 1)
-                if occasions > 1
-                else 0.0,
-                "lifespan_days": lifespan,
-                "has_open_opportunity": False,
-            }
-        self.env.cr.execute(
-            """
-            SELECT DISTINCT partner.commercial_partner_id
-              FROM crm_lead lead
-              JOIN res_partner partner ON partner.id = lead.partner_id
-             WHERE lead.company_id = %(company)s
-               AND lead.type = 'opportunity'
-               AND lead.active
-               AND lead.probability < 100
-               AND partner.commercial_partner_id = ANY(%(partners)s)
-            """,
-            {"company": company.id, "partners": partner_ids},
-        )
-        for [partner_id] in self.env.cr.fetchall():
-            figures.setdefault(partner_id, dict(self._lifecycle_empty_figures()))
-            figures[partner_id]["has_open_opportunity"] = True
-        return figures
+        columns = {}
+        for [name] in self.env.cr.fetchall():
+            field = self._fields.get(name)
+            if not field or not field.store or name == "partner_id":
+                continue
+            if field.type in ("integer", "float", "monetary"):
+                columns[name] = f'COALESCE(f."{name}", 0)'
+            elif field.type == "boolean":
+                columns[name] = f'COALESCE(f."{name}", FALSE)'
+            else:
+                columns[name] = f'f."{name}"'
+        return columns
 
-    def _lifecycle_comparable(self, fnames):
-        """Return a function that turns values of ``fnames`` into a tuple
-        that compares equal for a value read from the database and the same
-        value computed in Python."""
-        kinds = [self._fields[fname].type for fname in fnames]
+    @api.model
+    def _lifecycle_write_batch(self, company, today, partner_ids, initial):
+        """Write the prepared values of ``partner_ids`` set-based: update the
+        profiles whose values differ or that get their first stage
+        (``initial``), insert the missing ones, leave the others untouched.
 
-        def comparable(values):
-            return tuple(
-                round(float(value or 0.0), 6)
-                if kind in ("float", "monetary")
-                else (value or 0)
-                if kind == "integer"
-                else bool(value)
-                if kind == "boolean"
-                else (value or None)
-                for kind, value in zip(kinds, values, strict=True)
-            )
-
-        return comparable
-
-    def _lifecycle_read_current(self, fnames):
-        """Stored values of ``fnames`` and the stage state, straight from SQL.
-
-        Returns ``{profile_id: state}`` where ``state`` holds the partner, the
-        :data:`STAGE_COLUMNS` and ``values``, the comparable tuple of
-        ``fnames``.
+        Returns ``{partner_id: profile_id}`` of the profiles written.
         """
-        head = ["partner_id", *STAGE_COLUMNS]
-        columns = ", ".join(f'"{fname}"' for fname in head + fnames)
-        self.env.cr.execute(
-            f"SELECT id, {columns} FROM crm_lifecycle_profile WHERE id = ANY(%s)",  # noqa: S608
-            [self.ids],
-        )
-        comparable = self._lifecycle_comparable(fnames)
-        current = {}
-        for row in self.env.cr.fetchall():
-            state = dict(zip(head, row[1 : len(head) + 1], strict=True))
-            state["values"] = comparable(row[len(head) + 1 :])
-            current[row[0]] = state
-        return current
-
-    def _lifecycle_bulk_update(self, changes):
-        """Write ``{profile_id: {field: value}}`` in one statement.
-
-        Every dict must have the same keys. Bypasses the ORM on purpose: these
-        are figures, not events; stage moves go through :meth:`write`. The
-        values travel as one array per column (``unnest``), the cheapest
-        way to hand PostgreSQL many rows.
+        columns = self._lifecycle_value_columns()
+        names = ", ".join(f'"{name}"' for name in columns)
+        values = ", ".join(columns.values())
+        # First stages ride along the batch, aligned with it (NULL: keep).
+        attrs = {
+            stage: (stage.id, stage.kind, stage.sequence)
+            for stage in {stage for stage, _decision in initial.values()}
+        }
+        none = (None, None, None)
+        decided = [
+            attrs[initial[pid][0]] if pid in initial else none for pid in partner_ids
+        ]
+        stages = {
+            "stages": [stage_id for stage_id, _kind, _seq in decided],
+            "kinds": [kind for _stage_id, kind, _seq in decided],
+            "sequences": [seq for _stage_id, _kind, seq in decided],
+        }
+        source = """
+            FROM unnest(%(batch)s::int4[], %(stages)s::int4[],
+                        %(kinds)s::varchar[], %(sequences)s::int4[])
+                 AS b(partner_id, stage_id, kind, sequence)
+       LEFT JOIN (SELECT * FROM crm_lifecycle_figures
+                   WHERE partner_id BETWEEN %(first)s AND %(last)s) f
+              ON f.partner_id = b.partner_id
         """
-        if not changes:
-            return
-        fnames = sorted(next(iter(changes.values())))
-        casts = [SQL_CASTS[self._fields[fname].type] for fname in fnames]
-        assignments = ", ".join(f'"{fname}" = v."{fname}"' for fname in fnames)
-        arrays = ", ".join(f"%s::{cast}[]" for cast in casts)
-        columns = ", ".join(f'"{fname}"' for fname in fnames)
-        self.env.cr.execute(
+        params = {
+            "batch": partner_ids,
+            "first": min(partner_ids),
+            "last": max(partner_ids),
+            "company": company.id,
+            "uid": self.env.uid,
+            "today": today,
+            **stages,
+        }
+        cr = self.env.cr
+        assignments = ", ".join(f'"{name}" = v."{name}"' for name in columns)
+        changed = " OR ".join(
+            f'p."{name}" IS DISTINCT FROM v."{name}"' for name in columns
+        )
+        cr.execute(
             f"""
             UPDATE crm_lifecycle_profile AS p
                SET {assignments},
-                   write_uid = %s,
+                   stage_id = COALESCE(v.stage_id, p.stage_id),
+                   stage_kind = COALESCE(v.kind, p.stage_kind),
+                   stage_sequence = COALESCE(v.sequence, p.stage_sequence),
+                   stage_date = CASE WHEN v.stage_id IS NULL THEN p.stage_date
+                                     ELSE %(today)s END,
+                   write_uid = %(uid)s,
                    write_date = NOW() AT TIME ZONE 'UTC'
-              FROM unnest(%s::int4[], {arrays}) AS v(id, {columns})
-             WHERE p.id = v.id
-            """,  # noqa: S608 - field names come from the model
-            [
-                self.env.uid,
-                list(changes),
-                *([vals[fname] for vals in changes.values()] for fname in fnames),
-            ],
+              FROM (SELECT b.partner_id, {values}, b.stage_id, b.kind, b.sequence
+                      {source}) AS v({", ".join(["partner_id", *columns])},
+                                    stage_id, kind, sequence)
+             WHERE p.partner_id = v.partner_id
+               AND p.company_id = %(company)s
+               AND p.partner_id BETWEEN %(first)s AND %(last)s
+               AND (v.stage_id IS NOT NULL OR {changed})
+         RETURNING p.partner_id, p.id
+            """,  # noqa: S608 - column names come from the model
+            params,
         )
-        self.invalidate_model(fnames + ["write_uid", "write_date"])
+        written = dict(cr.fetchall())
+        cr.execute(
+            f"""
+            INSERT INTO crm_lifecycle_profile
+                   (partner_id, company_id, {names}, stage_id, stage_kind,
+                    stage_sequence, stage_date, create_uid, create_date,
+                    write_uid, write_date)
+            SELECT b.partner_id, %(company)s, {values}, b.stage_id, b.kind,
+                   b.sequence, %(today)s, %(uid)s, NOW() AT TIME ZONE 'UTC',
+                   %(uid)s, NOW() AT TIME ZONE 'UTC'
+              {source}
+             WHERE NOT EXISTS (
+                   SELECT 1 FROM crm_lifecycle_profile p
+                    WHERE p.partner_id = b.partner_id
+                      AND p.company_id = %(company)s
+                      AND p.partner_id BETWEEN %(first)s AND %(last)s)
+            ON CONFLICT (partner_id, company_id) DO NOTHING
+         RETURNING partner_id, id
+            """,  # noqa: S608 - column names come from the model
+            params,
+        )
+        written.update(cr.fetchall())
+        self.invalidate_model()
+        return written
 
     # ------------------------------------------------------------
     # STAGES
@@ -792,45 +814,46 @@ class CrmLifecycleProfile(models.Model):
     def _lifecycle_decide_stages(self, company, today, new_values, current):
         """Ask the stage engine where each profile belongs.
 
-        Returns ``(initial, moves, unlock)``: ``{profile_id: (stage,
-        decision)}`` for profiles without a stage yet and for profiles that
-        change stage, and the ids of profiles whose override lock ended.
+        Returns ``(initial, moves, unlock)``: ``{partner_id: (stage,
+        decision)}`` for customers without a stage yet and for customers that
+        change stage, and the partners whose override lock ended.
         """
         stages = self._lifecycle_stages()
+        stage_ids = {kind: stage.id for kind, stage in stages.items()}
         thresholds = self._lifecycle_thresholds(company)
+        no_state = dict.fromkeys(STAGE_COLUMNS)
         initial, moves, unlock = {}, {}, []
-        for profile_id, vals in new_values.items():
-            state = current[profile_id]
+        for partner_id, vals in new_values.items():
+            state = current.get(partner_id, no_state)
             if state["stage_locked"]:
                 if not state["lock_until"] or state["lock_until"] >= today:
                     continue
-                unlock.append(profile_id)
+                unlock.append(partner_id)
             decision = self._lifecycle_decide_stage(vals, state, today, thresholds)
-            stage = stages[decision.kind]
-            if state["stage_id"] == stage.id:
+            if state["stage_id"] == stage_ids[decision.kind]:
                 continue
             target = moves if state["stage_id"] else initial
-            target[profile_id] = (stage, decision)
+            target[partner_id] = (stages[decision.kind], decision)
         return initial, moves, unlock
 
     @api.model
     def _lifecycle_decide_stage(self, vals, state, today, thresholds):
         """Return the :class:`~.lib.stage_engine.Decision` for one profile.
 
-        :param vals: the profile's new values (see
-            :meth:`_lifecycle_batch_values`)
+        :param vals: the customer's prepared values, by column (see
+            :meth:`_lifecycle_prepare_figures`; empty when it has none)
         :param state: its stored stage state (see
-            :meth:`_lifecycle_read_current`)
+            :meth:`_lifecycle_read_current`; all empty for a new customer)
 
         Override to add a rule: return your own decision (a kind and a reason
         code that :meth:`_lifecycle_reason` knows) or ``super()``'s.
         """
         figures = stage_engine.Figures(
-            purchase_count=vals["purchase_count"],
-            purchase_count_12m=vals["purchase_count_12m"],
-            first_purchase_date=vals["first_purchase_date"],
-            last_purchase_date=vals["last_purchase_date"],
-            avg_interval_days=vals["avg_interval_days"],
+            purchase_count=vals.get("purchase_count") or 0,
+            purchase_count_12m=vals.get("purchase_count_12m") or 0,
+            first_purchase_date=vals.get("first_purchase_date"),
+            last_purchase_date=vals.get("last_purchase_date"),
+            avg_interval_days=float(vals.get("avg_interval_days") or 0),
         )
         return stage_engine.decide(
             figures,
@@ -850,23 +873,25 @@ class CrmLifecycleProfile(models.Model):
         the number of stage changes.
         """
         if unlock:
-            self.browse(unlock).write(
+            self.browse([current[pid]["id"] for pid in unlock]).write(
                 {"stage_locked": False, "lock_until": False, "lock_reason": False}
             )
         by_stage = {}
-        for profile_id, (stage, _decision) in moves.items():
-            by_stage.setdefault(stage, []).append(profile_id)
+        for partner_id, (stage, _decision) in moves.items():
+            by_stage.setdefault(stage, []).append(current[partner_id]["id"])
         for stage, profile_ids in by_stage.items():
             self.browse(profile_ids).with_context(lifecycle_stage_write=True).write(
                 {"stage_id": stage.id, "stage_date": today}
             )
         history = []
-        for profile_id, (stage, decision) in {**initial, **moves}.items():
-            state = current[profile_id]
+        for partner_id, (stage, decision) in {**initial, **moves}.items():
+            state = current.get(partner_id)
+            if not state:
+                continue  # created meanwhile by another transaction
             history.append(
                 {
-                    "profile_id": profile_id,
-                    "partner_id": state["partner_id"],
+                    "profile_id": state["id"],
+                    "partner_id": partner_id,
                     "company_id": company.id,
                     "from_stage_id": state["stage_id"],
                     "from_kind": state["stage_kind"],
@@ -880,10 +905,12 @@ class CrmLifecycleProfile(models.Model):
                 }
             )
         self._lifecycle_create_history(history, today)
-        self.browse(list(moves))._lifecycle_post_stage_messages(
+        self.browse(
+            [current[pid]["id"] for pid in moves]
+        )._lifecycle_post_stage_messages(
             {
-                profile_id: (current[profile_id]["stage_id"], stage, decision)
-                for profile_id, (stage, decision) in moves.items()
+                current[pid]["id"]: (current[pid]["stage_id"], stage, decision)
+                for pid, (stage, decision) in moves.items()
             }
         )
         return len(history)
@@ -1015,64 +1042,92 @@ class CrmLifecycleProfile(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _lifecycle_compute_rfm(self, company):
-        """Score recency, frequency and monetary value 1-5 by percent rank
-        among ``company``'s customers with a purchase, and match segments.
+    def _lifecycle_rfm_query(self, source):
+        """SQL scoring recency, frequency and monetary value 1-5 by percent
+        rank (``1 + floor(5 * percent_rank)``, capped at 5) and matching the
+        first active segment by sequence.
 
-        One statement; only rows whose scores or segment change are written.
+        :param source: SQL selecting ``key``, ``last_purchase_date``,
+            ``purchase_count`` and ``revenue_total`` of one company's
+            customers; those without a purchase get no score
+        :return: SQL selecting ``key``, the scores, ``rfm_code`` and
+            ``segment_id``
         """
-        self.env["crm.lifecycle.segment"].flush_model()
-        self.flush_model()
-        self.env.cr.execute(
-            """
+        return f"""
             WITH scored AS (
-                SELECT id,
+                SELECT key,
                        LEAST(5, 1 + FLOOR(5 * PERCENT_RANK()
                            OVER (ORDER BY last_purchase_date)))::int AS r,
                        LEAST(5, 1 + FLOOR(5 * PERCENT_RANK()
                            OVER (ORDER BY purchase_count)))::int AS f,
                        LEAST(5, 1 + FLOOR(5 * PERCENT_RANK()
                            OVER (ORDER BY revenue_total)))::int AS m
-                  FROM crm_lifecycle_profile
-                 WHERE company_id = %(company)s AND purchase_count > 0
-            ), matched AS (
-                SELECT scored.*,
+                  FROM ({source}) AS source
+                 WHERE purchase_count > 0
+            ), grid AS (
+                -- the segment of each of the 125 score combinations
+                SELECT r, f, m,
                        (SELECT segment.id
                           FROM crm_lifecycle_segment segment
                          WHERE segment.active
-                           AND scored.r BETWEEN segment.recency_min
-                                            AND segment.recency_max
-                           AND scored.f BETWEEN segment.frequency_min
-                                            AND segment.frequency_max
-                           AND scored.m BETWEEN segment.monetary_min
-                                            AND segment.monetary_max
+                           AND r BETWEEN segment.recency_min AND segment.recency_max
+                           AND f BETWEEN segment.frequency_min
+                                     AND segment.frequency_max
+                           AND m BETWEEN segment.monetary_min
+                                     AND segment.monetary_max
                       ORDER BY segment.sequence, segment.id
                          LIMIT 1) AS segment_id
-                  FROM scored
-            ), target AS (
-                SELECT profile.id,
-                       matched.r, matched.f, matched.m, matched.segment_id,
-                       matched.r::text || matched.f::text || matched.m::text
-                           AS code
+                  FROM generate_series(1, 5) r, generate_series(1, 5) f,
+                       generate_series(1, 5) m
+            )
+            SELECT scored.key,
+                   scored.r AS recency_score,
+                   scored.f AS frequency_score,
+                   scored.m AS monetary_score,
+                   scored.r::text || scored.f::text || scored.m::text AS rfm_code,
+                   grid.segment_id
+              FROM scored
+              JOIN grid ON grid.r = scored.r AND grid.f = scored.f
+                       AND grid.m = scored.m
+        """  # noqa: S608 - source is SQL of this module
+
+    @api.model
+    def _lifecycle_compute_rfm(self, company):
+        """Score RFM and match segments of ``company``'s profiles from their
+        stored figures (after a partial recompute, or edited segments).
+
+        One statement; only rows whose scores or segment change are written.
+        Returns the number of profiles written.
+        """
+        self._lifecycle_flush()
+        rfm = self._lifecycle_rfm_query(
+            "SELECT id AS key, last_purchase_date, purchase_count, revenue_total "
+            "FROM crm_lifecycle_profile WHERE company_id = %(company)s"
+        )
+        self.env.cr.execute(
+            f"""
+            WITH target AS (
+                SELECT profile.id, rfm.recency_score, rfm.frequency_score,
+                       rfm.monetary_score, rfm.rfm_code, rfm.segment_id
                   FROM crm_lifecycle_profile profile
-             LEFT JOIN matched ON matched.id = profile.id
+             LEFT JOIN ({rfm}) AS rfm ON rfm.key = profile.id
                  WHERE profile.company_id = %(company)s
             )
             UPDATE crm_lifecycle_profile AS profile
-               SET recency_score = target.r,
-                   frequency_score = target.f,
-                   monetary_score = target.m,
-                   rfm_code = target.code,
+               SET recency_score = target.recency_score,
+                   frequency_score = target.frequency_score,
+                   monetary_score = target.monetary_score,
+                   rfm_code = target.rfm_code,
                    segment_id = target.segment_id,
                    write_uid = %(uid)s,
                    write_date = NOW() AT TIME ZONE 'UTC'
               FROM target
              WHERE profile.id = target.id
-               AND (profile.recency_score IS DISTINCT FROM target.r
-                    OR profile.frequency_score IS DISTINCT FROM target.f
-                    OR profile.monetary_score IS DISTINCT FROM target.m
+               AND (profile.recency_score IS DISTINCT FROM target.recency_score
+                    OR profile.frequency_score IS DISTINCT FROM target.frequency_score
+                    OR profile.monetary_score IS DISTINCT FROM target.monetary_score
                     OR profile.segment_id IS DISTINCT FROM target.segment_id)
-            """,
+            """,  # noqa: S608 - built from constant SQL
             {"company": company.id, "uid": self.env.uid},
         )
         updated = self.env.cr.rowcount
@@ -1134,11 +1189,8 @@ class CrmLifecycleProfile(models.Model):
                 )
         self.env["account.move"].create(moves).action_post()
         self.env["crm.lead"].create(leads)
-        self._lifecycle_sync_profiles(company)
-        profiles = self.search([("company_id", "=", company.id)])
         for days_ago in (540, 365, 180, 90, 30, 0):
-            profiles._lifecycle_recompute(today - relativedelta(days=days_ago))
-        self._lifecycle_compute_rfm(company)
+            self._lifecycle_score_company(company, today - relativedelta(days=days_ago))
 
     @api.model
     def _demo_invoice_vals(self, move_type, partner, journal, today, days_ago, amount):

@@ -33,9 +33,9 @@ class CrmLifecycleRun(models.Model):
         string="Started", required=True, default=fields.Datetime.now
     )
     end_datetime = fields.Datetime(string="Finished")
-    last_profile_id = fields.Integer(
+    last_partner_id = fields.Integer(
         string="Checkpoint",
-        help="Profiles up to this id are done; a resumed run starts after it.",
+        help="Customers up to this partner id are done; a resumed run starts after it.",
     )
     partner_total = fields.Integer(string="Customers")
     partner_done = fields.Integer(string="Customers Done")

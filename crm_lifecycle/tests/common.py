@@ -63,11 +63,10 @@ class LifecycleCommon(AccountTestInvoicingCommon):
         )
 
     def _score(self, partners, today=None, company=None):
-        """Sync and recompute the profiles of ``partners`` as of ``today``."""
+        """Score ``company``'s customers as of ``today`` as the job does;
+        return the profiles of ``partners``."""
         company = company or self.company
-        self.Profile._lifecycle_sync_profiles(company)
-        profiles = self.Profile.search(
+        self.Profile._lifecycle_score_company(company, today or self.TODAY)
+        return self.Profile.search(
             [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
         )
-        profiles._lifecycle_recompute(today or self.TODAY)
-        return profiles

@@ -58,19 +58,19 @@ class TestScoringJob(LifecycleCommon):
         self.assertTrue(any(remaining > 0 for _done, remaining in progress))
 
     def test_job_resumes_after_crash_without_duplicates(self):
-        original = CrmLifecycleProfile._lifecycle_batch_values
+        original = CrmLifecycleProfile._lifecycle_recompute_partners
         calls = []
 
-        def crash_on_second_batch(profiles, company, today):
+        def crash_on_second_batch(profiles, company, today, partner_ids):
             if company == self.company:
-                calls.append(profiles.ids)
+                calls.append(list(partner_ids))
                 if len(calls) == 2:
                     raise RuntimeError("worker killed")
-            return original(profiles, company, today)
+            return original(profiles, company, today, partner_ids)
 
         error = None
         with patch.object(
-            CrmLifecycleProfile, "_lifecycle_batch_values", crash_on_second_batch
+            CrmLifecycleProfile, "_lifecycle_recompute_partners", crash_on_second_batch
         ):
             try:
                 self._run_job()
@@ -80,10 +80,10 @@ class TestScoringJob(LifecycleCommon):
         run = self.Run.search([("company_id", "=", self.company.id)])
         self.assertRecordValues(
             run,
-            [{"state": "running", "partner_done": 2, "last_profile_id": calls[0][-1]}],
+            [{"state": "running", "partner_done": 2, "last_partner_id": calls[0][-1]}],
         )
         scored = self._my_profiles().filtered("stage_id")
-        self.assertEqual(scored.ids, calls[0])
+        self.assertEqual(scored.partner_id.ids, calls[0])
 
         # The next execution resumes after the checkpoint.
         self._run_job()
@@ -140,16 +140,17 @@ class TestScoringJob(LifecycleCommon):
             customer = self._customer(f"Bulk {index}")
             more |= customer
             self._invoice(customer, self.today - timedelta(days=3), 50)
-        self.Profile._lifecycle_sync_profiles(self.company)
-        warm_up = self.Profile.search([("partner_id", "in", more[:2].ids)])
-        small = self.Profile.search([("partner_id", "in", self.customers[:2].ids)])
-        large = self.Profile.search([("partner_id", "in", more[2:].ids)])
+        self.Profile._lifecycle_prepare_figures(self.company, self.today)
         self.env.flush_all()
         counts = []
-        for profiles in (warm_up, small, large):
+        # The first batch warms the caches; the others must cost the same,
+        # the larger one creates and classifies five times more customers.
+        for partners in (more[:2], self.customers[:2], more[2:]):
             self.env.invalidate_all()
             start = self.cr.sql_log_count
-            profiles._lifecycle_recompute_company(self.company, self.today)
+            self.Profile._lifecycle_recompute_partners(
+                self.company, self.today, partners.ids
+            )
             self.env.flush_all()
             counts.append(self.cr.sql_log_count - start)
         self.assertEqual(counts[1], counts[2], counts)

@@ -21,9 +21,20 @@ class TestRfm(LifecycleCommon):
                 cls._invoice(customer, day, 100 * (index + 1))
 
     def test_scores_by_percent_rank_and_segments(self):
-        profiles = self._score(self.customers)
-        self.Profile._lifecycle_compute_rfm(self.company)
-        profiles = profiles.sorted(lambda p: p.partner_id.name)
+        profiles = self._score(self.customers).sorted(lambda p: p.partner_id.name)
+        self._check_scores(profiles)
+        # Scoring from the stored figures gives the same result as the job.
+        self.env.cr.execute(
+            "UPDATE crm_lifecycle_profile SET recency_score = NULL, "
+            "frequency_score = NULL, monetary_score = NULL, segment_id = NULL "
+            "WHERE id = ANY(%s)",
+            [profiles.ids],
+        )
+        self.assertEqual(self.Profile._lifecycle_compute_rfm(self.company), 5)
+        self._check_scores(profiles)
+
+    def _check_scores(self, profiles):
+        profiles.invalidate_recordset()
         expected = stage_engine.percent_rank_score(profiles.mapped("purchase_count"))
         self.assertEqual(expected, [1, 2, 3, 4, 5])
         self.assertEqual(profiles.mapped("frequency_score"), expected)
@@ -47,7 +58,9 @@ class TestRfm(LifecycleCommon):
 
     def test_unchanged_scores_are_not_rewritten(self):
         self._score(self.customers)
-        self.assertEqual(self.Profile._lifecycle_compute_rfm(self.company), 5)
+        self.assertEqual(self.Profile._lifecycle_compute_rfm(self.company), 0)
+        self.env.ref("crm_lifecycle.segment_champions").recency_min = 4
+        self.assertEqual(self.Profile._lifecycle_compute_rfm(self.company), 1)
         self.assertEqual(self.Profile._lifecycle_compute_rfm(self.company), 0)
 
     def test_no_purchase_no_score(self):

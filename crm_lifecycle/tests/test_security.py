@@ -47,12 +47,10 @@ class TestSecurity(LifecycleCommon):
     @classmethod
     def _score_class(cls, partner, company):
         Profile = cls.env["crm.lifecycle.profile"]
-        Profile._lifecycle_sync_profiles(company)
-        profile = Profile.search(
+        Profile._lifecycle_score_company(company, date(2026, 6, 30))
+        return Profile.search(
             [("partner_id", "=", partner.id), ("company_id", "=", company.id)]
         )
-        profile._lifecycle_recompute(date(2026, 6, 30))
-        return profile
 
     def test_salesman_reads_only(self):
         profile = self.profile.with_user(self.salesman)

@@ -248,8 +248,6 @@ class CrmLifecycleProfile(models.Model):
         """Recompute figures, stage and RFM of these customers now."""
         self.check_access("write")
         self.sudo()._lifecycle_recompute()
-        for company in self.company_id:
-            self.sudo()._lifecycle_compute_rfm(company)
         return True
 
     def action_override_stage(self):

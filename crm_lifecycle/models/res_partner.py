@@ -129,6 +129,7 @@ class ResPartner(models.Model):
     )
     lifecycle_avg_interval_days = fields.Float(
         string="Days Between Purchases",
+        digits=(16, 1),
         compute="_compute_lifecycle_profile",
         groups=LIFECYCLE_GROUPS,
     )

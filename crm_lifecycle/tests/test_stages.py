@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
@@ -136,3 +137,34 @@ class TestStages(LifecycleCommon):
         second = self.Stage.create({"name": "VIP", "kind": "loyal", "sequence": 99})
         second.active = False  # another loyal stage remains: fine
         self.assertFalse(second.active)
+
+    def test_automated_action_on_engine_move(self):
+        """Integrators hang automated actions on stage moves of the engine."""
+        profile_model = self.env["ir.model"]._get("crm.lifecycle.profile")
+        self.env["base.automation"].create(
+            {
+                "name": "Call customers at risk",
+                "model_id": profile_model.id,
+                "trigger": "on_stage_set",
+                "trg_field_ref": self.stages["at_risk"].id,
+                "action_server_ids": [
+                    Command.create(
+                        {
+                            "name": "Schedule a call",
+                            "model_id": profile_model.id,
+                            "state": "next_activity",
+                            "activity_type_id": self.env.ref(
+                                "mail.mail_activity_data_call"
+                            ).id,
+                            "activity_summary": "Win them back",
+                        }
+                    )
+                ],
+            }
+        )
+        profile = self._score(self.customer, today=date(2024, 4, 20))
+        self.assertEqual(profile.stage_id, self.stages["active"])
+        self.assertFalse(profile.activity_ids)
+        self._score(self.customer, today=date(2024, 5, 20))
+        self.assertEqual(profile.stage_id, self.stages["at_risk"])
+        self.assertEqual(profile.activity_ids.summary, "Win them back")

@@ -16,7 +16,7 @@ _logger = logging.getLogger(__name__)
 # Customers scored per committed batch of the scheduled job.
 BATCH_SIZE = 2000
 
-# Stage state the job reads with the figures and keeps in the same row write.
+# Stage state of a profile that the stage engine reads before deciding.
 STAGE_COLUMNS = [
     "stage_id",
     "stage_kind",
@@ -1010,7 +1010,6 @@ class CrmLifecycleProfile(models.Model):
             }
             for profile in self
         ]
-        moves = {profile.id: (profile.stage_id.id, stage) for profile in self}
         self.with_context(lifecycle_stage_write=True).write(
             {
                 "stage_id": stage.id,
@@ -1021,14 +1020,14 @@ class CrmLifecycleProfile(models.Model):
             }
         )
         self.sudo()._lifecycle_create_history(history, today)
-        for profile in self:
-            from_id, _stage = moves[profile.id]
+        Stage = self.env["crm.lifecycle.stage"]
+        for profile, row in zip(self, history, strict=True):
             profile.partner_id.sudo().message_post(
                 body=self.env._(
                     "Lifecycle stage in %(company)s set by hand: %(old)s → %(new)s. "
                     "Reason: %(reason)s",
                     company=profile.company_id.name,
-                    old=self.env["crm.lifecycle.stage"].browse(from_id).name or "-",
+                    old=Stage.browse(row["from_stage_id"]).name or "-",
                     new=stage.name,
                     reason=reason,
                 ),

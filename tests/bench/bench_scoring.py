@@ -14,6 +14,7 @@ Usage: bench_scoring.py --partners 10000 --invoices 100000 \
 """
 
 import argparse
+import datetime
 import os
 import resource
 import subprocess
@@ -23,37 +24,19 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 
-FLOOR_AGGREGATE = """
-    SELECT commercial_partner_id AS partner_id,
-           MIN(invoice_date) FILTER (WHERE move_type = 'out_invoice') AS first,
-           MAX(invoice_date) FILTER (WHERE move_type = 'out_invoice') AS last,
-           COUNT(DISTINCT invoice_date)
-               FILTER (WHERE move_type = 'out_invoice') AS occasions,
-           COUNT(DISTINCT invoice_date)
-               FILTER (WHERE move_type = 'out_invoice'
-                         AND invoice_date > CURRENT_DATE - 365) AS occasions_12m,
-           COUNT(*) FILTER (WHERE move_type = 'out_invoice') AS invoices,
-           COALESCE(SUM(amount_untaxed_signed), 0) AS revenue,
-           COALESCE(SUM(amount_untaxed_signed)
-                        FILTER (WHERE invoice_date > CURRENT_DATE - 365), 0)
-               AS revenue_12m
-      FROM account_move
-     WHERE company_id = %(company)s
-       AND state = 'posted'
-       AND move_type IN ('out_invoice', 'out_refund')
-       AND invoice_date <= CURRENT_DATE
-  GROUP BY commercial_partner_id
-"""
-
 FLOOR_WRITE = """
     UPDATE crm_lifecycle_profile AS p
-       SET first_purchase_date = f.first,
-           last_purchase_date = f.last,
-           purchase_count = f.occasions,
-           purchase_count_12m = f.occasions_12m,
-           invoice_count = f.invoices,
-           revenue_total = f.revenue,
+       SET first_purchase_date = f.first_purchase_date,
+           last_purchase_date = f.last_purchase_date,
+           purchase_count = f.purchase_count,
+           purchase_count_12m = f.purchase_count_12m,
+           invoice_count = f.invoice_count,
+           revenue_total = f.revenue_total,
            revenue_12m = f.revenue_12m,
+           avg_order_value = f.avg_order_value,
+           avg_interval_days = f.avg_interval_days,
+           lifespan_days = f.lifespan_days,
+           has_open_opportunity = f.has_open_opportunity,
            write_date = NOW() AT TIME ZONE 'UTC'
       FROM floor_result f
      WHERE p.partner_id = f.partner_id AND p.company_id = %(company)s
@@ -202,16 +185,17 @@ def generate(cr, company_id, partners, invoices):
     cr.execute("ANALYZE account_move")
 
 
-def floor(cr, company_id):
-    """The bare aggregate plus one bulk write of its rows, rolled back."""
-    start = time.perf_counter()
-    cr.execute(
-        f"CREATE TEMP TABLE floor_result AS {FLOOR_AGGREGATE}",  # noqa: S608
-        {"company": company_id},
+def floor(env, company):
+    """The bare aggregate (the job's own figures query, run once for the
+    whole company) plus one bulk write of its rows, rolled back."""
+    sql, params = env["crm.lifecycle.profile"]._lifecycle_figures_query(
+        company, datetime.date.today()
     )
-    cr.execute(FLOOR_WRITE, {"company": company_id})
+    start = time.perf_counter()
+    env.cr.execute(f"CREATE TEMP TABLE floor_result AS {sql}", params)  # noqa: S608
+    env.cr.execute(FLOOR_WRITE, {"company": company.id})
     elapsed = time.perf_counter() - start
-    cr.rollback()
+    env.cr.rollback()
     return elapsed
 
 
@@ -261,10 +245,10 @@ def main():
             cr.commit()
             print(f"generated in {time.perf_counter() - start:.1f}s", flush=True)
         # Warm the cache with one untimed aggregate, as a nightly run finds it.
-        cr.execute(
-            f"SELECT COUNT(*) FROM ({FLOOR_AGGREGATE}) warm",  # noqa: S608
-            {"company": company_id},
+        sql, params = env["crm.lifecycle.profile"]._lifecycle_figures_query(
+            env["res.company"].browse(company_id), datetime.date.today()
         )
+        cr.execute(f"SELECT COUNT(*) FROM ({sql}) warm", params)  # noqa: S608
         cr.rollback()
 
     with registry.cursor() as cr:
@@ -289,7 +273,8 @@ def main():
         )
 
     with registry.cursor() as cr:
-        floor_s = floor(cr, company_id)
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        floor_s = floor(env, env["res.company"].browse(company_id))
 
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(

@@ -161,3 +161,11 @@ class TestScoringJob(LifecycleCommon):
         profile = self._profile(customer)
         self.assertEqual(profile.stage_id, self.stages["new"])
         self.assertEqual(profile.purchase_count, 1)
+
+    def test_run_now_triggers_the_scheduled_job(self):
+        cron = self.env.ref("crm_lifecycle.ir_cron_lifecycle_recompute")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        action = self.Run.with_user(self.manager).action_run_now()
+        self.assertEqual(action["tag"], "display_notification")
+        new = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]) - triggers
+        self.assertEqual(len(new), 1)

@@ -618,14 +618,13 @@ class CrmLifecycleProfile(models.Model):
         """``{partner_id: state}``: the profile ``id`` and the
         :data:`STAGE_COLUMNS` of the profiles of ``partner_ids`` in
         ``company``. Partners without a profile are left out."""
-        columns = ", ".join(["id", *STAGE_COLUMNS])
+        head = ["id", *STAGE_COLUMNS]
         self.env.cr.execute(
-            f"""SELECT partner_id, {columns} FROM crm_lifecycle_profile
+            f"""SELECT partner_id, {", ".join(head)} FROM crm_lifecycle_profile
                  WHERE company_id = %s AND partner_id = ANY(%s)
                    AND partner_id BETWEEN %s AND %s""",  # noqa: S608
             [company.id, partner_ids, min(partner_ids), max(partner_ids)],
         )
-        head = ["id", *STAGE_COLUMNS]
         return {
             row[0]: dict(zip(head, row[1:], strict=True))
             for row in self.env.cr.fetchall()

@@ -27,6 +27,7 @@
         "views/crm_lifecycle_menus.xml",
     ],
     "demo": ["demo/crm_lifecycle_demo.xml"],
+    "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_tests": ["crm_lifecycle/static/src/tours/*.js"],
     },

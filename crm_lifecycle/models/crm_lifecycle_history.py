@@ -1,6 +1,23 @@
-from odoo import fields, models
+from datetime import datetime, time
+
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .crm_lifecycle_stage import STAGE_KINDS
+
+# Columns of a history row given to :meth:`_lifecycle_create_history`.
+HISTORY_KEYS = {
+    "profile_id": "int4",
+    "partner_id": "int4",
+    "company_id": "int4",
+    "from_stage_id": "int4",
+    "to_stage_id": "int4",
+    "from_kind": "varchar",
+    "to_kind": "varchar",
+    "origin": "varchar",
+    "reason": "varchar",
+    "duration_days": "int4",
+}
 
 
 class CrmLifecycleHistory(models.Model):
@@ -8,47 +25,96 @@ class CrmLifecycleHistory(models.Model):
     _description = "Customer Lifecycle Stage Change"
     _order = "date desc, id desc"
     _rec_name = "to_stage_id"
+    _check_company_auto = True
 
     profile_id = fields.Many2one(
         comodel_name="crm.lifecycle.profile",
         required=True,
         index=True,
+        readonly=True,
         ondelete="cascade",
+        check_company=True,
     )
     partner_id = fields.Many2one(
         comodel_name="res.partner",
         string="Customer",
         required=True,
         index=True,
+        readonly=True,
         ondelete="cascade",
     )
     company_id = fields.Many2one(
-        comodel_name="res.company", required=True, index=True, ondelete="cascade"
+        comodel_name="res.company",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="cascade",
     )
-    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    date = fields.Datetime(
+        required=True, default=fields.Datetime.now, index=True, readonly=True
+    )
     from_stage_id = fields.Many2one(
-        comodel_name="crm.lifecycle.stage", ondelete="restrict"
+        comodel_name="crm.lifecycle.stage", ondelete="restrict", readonly=True
     )
     to_stage_id = fields.Many2one(
         comodel_name="crm.lifecycle.stage",
         required=True,
         ondelete="restrict",
+        readonly=True,
     )
-    from_kind = fields.Selection(STAGE_KINDS)
-    to_kind = fields.Selection(STAGE_KINDS, required=True)
+    from_kind = fields.Selection(STAGE_KINDS, readonly=True)
+    to_kind = fields.Selection(STAGE_KINDS, required=True, readonly=True)
     origin = fields.Selection(
         [("engine", "Lifecycle engine"), ("manual", "Manual override")],
         required=True,
         default="engine",
+        readonly=True,
     )
-    reason = fields.Char(required=True)
+    reason = fields.Char(required=True, readonly=True)
     user_id = fields.Many2one(
         comodel_name="res.users",
         string="Changed By",
         default=lambda self: self.env.user,
+        readonly=True,
     )
     duration_days = fields.Integer(
         string="Days in Previous Stage",
         aggregator="avg",
+        readonly=True,
         help="How long the customer stayed in the stage it left.",
     )
+
+    @api.model
+    def _lifecycle_create_history(self, rows, today, user=None):
+        """Insert stage history rows in bulk, in one statement.
+
+        :param rows: dicts with the keys of :data:`HISTORY_KEYS`
+        :param today: the day of the change; an as-of run (demo data,
+            back-fills) dates its rows that day
+        :param user: who changed the stage (the current user by default)
+        """
+        if not rows:
+            return
+        now = fields.Datetime.now()
+        if today < now.date():
+            now = datetime.combine(today, time(3))
+        uid = (user or self.env.user).id
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_lifecycle_history
+                       (%(names)s, date, user_id, create_uid, create_date,
+                        write_uid, write_date)
+                SELECT v.*, %(now)s, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(arrays)s) AS v
+                """,
+                names=SQL(", ").join(SQL.identifier(key) for key in HISTORY_KEYS),
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", [row[key] for row in rows], SQL(sql_type))
+                    for key, sql_type in HISTORY_KEYS.items()
+                ),
+                now=now,
+                uid=uid,
+            )
+        )
+        self.invalidate_model()

@@ -1,12 +1,33 @@
+import logging
+import threading
+import time
+
+from psycopg2 import errors
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .crm_lifecycle_scoring import LOCK_NAMESPACE, RUN_TABLE_PREFIX
+
+_logger = logging.getLogger(__name__)
+
+# Customers scored per committed batch of the scheduled job.
+BATCH_SIZE = 2000
+# A batch that meets a concurrent update (a customer recomputed by hand
+# meanwhile) is rolled back and tried again this many times.
+BATCH_RETRIES = 3
+RETRY_ERRORS = (errors.SerializationFailure, errors.DeadlockDetected)
 
 
 class CrmLifecycleRun(models.Model):
-    """One run of the scoring job for one company and day.
+    """One run of the scoring job for one (root) company and day.
 
-    The run is the job's checkpoint: it is committed with every batch, so a
-    job that crashed or was killed resumes after the last committed batch
-    instead of starting over.
+    The run owns the job: it takes the company's lock, builds its working
+    table (a table of its own that survives commits and restarts), scores
+    the customers in committed batches through the pipeline of
+    ``crm.lifecycle.scoring``, records its checkpoint with every batch and
+    reports progress, so that a job that crashed or was killed resumes after
+    its last committed batch, without preparing its data again.
     """
 
     _name = "crm.lifecycle.run"
@@ -14,10 +35,16 @@ class CrmLifecycleRun(models.Model):
     _order = "id desc"
 
     company_id = fields.Many2one(
-        comodel_name="res.company", required=True, index=True, ondelete="cascade"
+        comodel_name="res.company",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="cascade",
     )
     date = fields.Date(
-        required=True, help="The day the figures and stages are computed for."
+        required=True,
+        readonly=True,
+        help="The day the figures and stages are computed for.",
     )
     state = fields.Selection(
         [
@@ -27,29 +54,56 @@ class CrmLifecycleRun(models.Model):
         ],
         required=True,
         default="running",
+        readonly=True,
         index=True,
     )
     start_datetime = fields.Datetime(
-        string="Started", required=True, default=fields.Datetime.now
+        string="Started", required=True, readonly=True, default=fields.Datetime.now
     )
-    end_datetime = fields.Datetime(string="Finished")
+    end_datetime = fields.Datetime(string="Finished", readonly=True)
+    prepared = fields.Boolean(
+        readonly=True,
+        help="The run's working data is built; a resumed run reuses it.",
+    )
     last_partner_id = fields.Integer(
         string="Checkpoint",
+        readonly=True,
         help="Customers up to this partner id are done; a resumed run starts after it.",
     )
-    partner_total = fields.Integer(string="Customers")
-    partner_done = fields.Integer(string="Customers Done")
+    partner_total = fields.Integer(string="Customers", readonly=True)
+    partner_done = fields.Integer(string="Customers Done", readonly=True)
     changed_count = fields.Integer(
-        string="Customers Changed", help="Customers whose figures or stage changed."
+        string="Customers Changed",
+        readonly=True,
+        help="Customers whose figures or stage changed.",
     )
-    stage_change_count = fields.Integer(string="Stage Changes")
+    stage_change_count = fields.Integer(string="Stage Changes", readonly=True)
     resume_count = fields.Integer(
-        string="Resumed", help="How many times the run resumed after a crash."
+        string="Resumed",
+        readonly=True,
+        help="How many times the run resumed after a crash.",
     )
+    prepare_seconds = fields.Float(
+        string="Preparation (s)", digits=(16, 1), readonly=True
+    )
+    rfm_cutpoints = fields.Json(
+        string="RFM Cut-points",
+        readonly=True,
+        help="The lowest value of each RFM score 2-5 in this run; customers "
+        "recomputed by hand are scored against those of the last run.",
+    )
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
 
     @api.model
     def action_run_now(self):
         """Trigger the scheduled job now; the cron worker runs it."""
+        if not self.env.user.has_group("crm_lifecycle.group_lifecycle_manager"):
+            raise AccessError(
+                self.env._("Only lifecycle managers can start the scoring job.")
+            )
         self.env.ref("crm_lifecycle.ir_cron_lifecycle_recompute").sudo()._trigger()
         return {
             "type": "ir.actions.client",
@@ -63,3 +117,200 @@ class CrmLifecycleRun(models.Model):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    # ------------------------------------------------------------
+    # SCHEDULED JOB
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_lifecycle_scoring(self, today=None, batch_size=BATCH_SIZE):
+        """Daily job: run the scoring pipeline for every root company.
+
+        Per company: take the company's lock (a second process skips the
+        company with a message), resume today's unfinished run or start one,
+        build its working table once, score in committed batches of
+        ``batch_size`` with progress. Returns the runs.
+        """
+        today = today or fields.Date.context_today(self)
+        self = self.sudo()
+        companies = self.env["res.company"].search([("parent_id", "=", False)])
+        Profile = self.env["crm.lifecycle.profile"]
+        estimates = {
+            company: Profile.search_count([("company_id", "=", company.id)])
+            for company in companies
+        }
+        runs = self.browse()
+        done = 0
+        for index, company in enumerate(companies):
+            if not self._lifecycle_try_lock(company):
+                _logger.warning(
+                    "Lifecycle scoring of %s skipped: another process is running it.",
+                    company.name,
+                )
+                continue
+            try:
+                run = self.with_company(company)._lifecycle_start_run(company, today)
+                runs |= run
+                later = sum(estimates[other] for other in companies[index + 1 :])
+                done = run._lifecycle_process(batch_size, done, later)
+            finally:
+                self._lifecycle_unlock(company)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        return runs
+
+    @api.model
+    def _lifecycle_try_lock(self, company):
+        """Take the session-level advisory lock of ``company``'s scoring
+        without waiting; it outlives the batch commits and dies with the
+        connection (a killed worker releases it)."""
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, company.id]
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _lifecycle_unlock(self, company):
+        self.env.cr.execute(
+            "SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, company.id]
+        )
+
+    @api.model
+    def _lifecycle_start_run(self, company, today):
+        """Resume today's unfinished run of ``company`` or start a new one;
+        runs of other days left running are interrupted."""
+        running = self.search(
+            [("company_id", "=", company.id), ("state", "=", "running")]
+        )
+        stale = running.filtered(lambda run: run.date != today)
+        for run in stale:
+            run._lifecycle_drop_table()
+        stale.write({"state": "interrupted", "end_datetime": fields.Datetime.now()})
+        run = (running - stale)[:1]
+        if run:
+            _logger.info(
+                "Lifecycle run %s of %s resumes after partner %s",
+                run.id,
+                company.name,
+                run.last_partner_id,
+            )
+            run.resume_count += 1
+        else:
+            run = self.create({"company_id": company.id, "date": today})
+        self._lifecycle_commit()
+        return run
+
+    def _lifecycle_context(self):
+        self.ensure_one()
+        return self.env["crm.lifecycle.scoring"]._scoring_context(
+            self.company_id, self.date, run=self
+        )
+
+    def _lifecycle_process(self, batch_size, done, later):
+        """Prepare (once) and score this run in committed batches.
+
+        :param done: customers done earlier in this job (for progress)
+        :param later: customers of the companies still to score
+        :return: ``done`` plus this run's customers
+        """
+        self.ensure_one()
+        Scoring = self.env["crm.lifecycle.scoring"].with_company(self.company_id)
+        ctx = self._lifecycle_context()
+        if not self.prepared or not Scoring._scoring_table_exists(ctx):
+            start = time.perf_counter()
+            Scoring._scoring_drop(ctx)
+            Scoring._scoring_prepare(ctx)
+            self.write(
+                {
+                    "prepared": True,
+                    "last_partner_id": 0,
+                    "partner_done": 0,
+                    "prepare_seconds": time.perf_counter() - start,
+                }
+            )
+            self._lifecycle_commit()
+        todo = Scoring._scoring_partner_ids(ctx, after=self.last_partner_id)
+        self.partner_total = self.partner_done + len(todo)
+        for start in range(0, len(todo), batch_size):
+            batch_ids = todo[start : start + batch_size]
+            batch = self._lifecycle_run_batch(Scoring, ctx, batch_ids)
+            self.write(
+                {
+                    "last_partner_id": batch_ids[-1],
+                    "partner_done": self.partner_done + len(batch_ids),
+                    "changed_count": self.changed_count + batch.changed,
+                    "stage_change_count": self.stage_change_count + batch.stage_changes,
+                }
+            )
+            self._lifecycle_commit()
+            done += len(batch_ids)
+            self.env["ir.cron"]._notify_progress(
+                done=done,
+                remaining=self.partner_total - self.partner_done + later,
+            )
+        Scoring._scoring_drop(ctx)
+        self.write({"state": "done", "end_datetime": fields.Datetime.now()})
+        self._lifecycle_commit()
+        return done
+
+    def _lifecycle_run_batch(self, Scoring, ctx, batch_ids):
+        """Score one batch; a batch that meets a concurrent update is rolled
+        back to the last commit and tried again."""
+        for attempt in range(1, BATCH_RETRIES + 1):
+            try:
+                with self.env.cr.savepoint():
+                    return Scoring._scoring_run_batch(ctx, batch_ids)
+            except RETRY_ERRORS as error:
+                if attempt == BATCH_RETRIES:
+                    raise
+                _logger.info(
+                    "Lifecycle run %s: batch after partner %s retried (%s)",
+                    self.id,
+                    batch_ids[0],
+                    error.pgcode,
+                )
+                if not self._lifecycle_testing():
+                    # The transaction's snapshot saw the conflict: start a
+                    # new transaction from the last committed batch.
+                    self.env.cr.rollback()
+
+    def _lifecycle_drop_table(self):
+        for run in self:
+            run.env.cr.execute(
+                "DROP TABLE IF EXISTS " + f'"{RUN_TABLE_PREFIX}{int(run.id)}"'
+            )
+
+    @api.model
+    def _lifecycle_testing(self):
+        return getattr(threading.current_thread(), "testing", False)
+
+    @api.model
+    def _lifecycle_commit(self):
+        """Commit a batch; tests keep their single transaction."""
+        if not self._lifecycle_testing():
+            # Batch jobs commit their progress so that a crash or a restart
+            # resumes after the last batch instead of starting over.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    # ------------------------------------------------------------
+    # CHECKS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _lifecycle_count_mismatches(self, company, today):
+        """How many profiles of ``company`` a from-scratch scoring as of
+        ``today`` would change (0 when the stored scores are right). Runs
+        the whole pipeline without any shortcut and rolls it back."""
+        self = self.sudo()
+        if company.parent_id:
+            raise UserError(self.env._("Profiles belong to root companies."))
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False) as savepoint:
+                stats = self.env["crm.lifecycle.scoring"]._scoring_score_company(
+                    company, today
+                )
+                self.env.flush_all()
+                savepoint.rollback()
+        finally:
+            self.env.invalidate_all()
+        return stats["changed"]

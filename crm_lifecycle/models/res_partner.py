@@ -1,29 +1,20 @@
 from odoo import api, fields, models
 
-from .crm_lifecycle_stage import STAGE_KINDS
-
 LIFECYCLE_GROUPS = "crm_lifecycle.group_lifecycle_user,sales_team.group_sale_salesman"
-
-# Fields of the current company's profile shown on the partner form.
-PROFILE_FIELDS = {
-    "lifecycle_currency_id": "currency_id",
-    "lifecycle_stage_date": "stage_date",
-    "lifecycle_stage_locked": "stage_locked",
-    "lifecycle_lock_reason": "lock_reason",
-    "lifecycle_rfm_code": "rfm_code",
-    "lifecycle_first_purchase_date": "first_purchase_date",
-    "lifecycle_last_purchase_date": "last_purchase_date",
-    "lifecycle_purchase_count": "purchase_count",
-    "lifecycle_purchase_count_12m": "purchase_count_12m",
-    "lifecycle_revenue_12m": "revenue_12m",
-    "lifecycle_revenue_total": "revenue_total",
-    "lifecycle_avg_order_value": "avg_order_value",
-    "lifecycle_avg_interval_days": "avg_interval_days",
-    "lifecycle_history_ids": "history_ids",
-}
+# Attributes of a field of the current company's profile shown on the
+# contact: ``fields.Float(related="lifecycle_profile_id.x", **PROFILE_RELATED)``.
+PROFILE_RELATED = {"depends_context": ("company",), "groups": LIFECYCLE_GROUPS}
 
 
 class ResPartner(models.Model):
+    """The current company's lifecycle profile on the contact.
+
+    ``lifecycle_profile_id`` is the profile of the commercial entity in the
+    current (root) company; every other field is a plain related field of
+    it, so showing one more score on the contact is one line, and searching
+    on it goes through the profile.
+    """
+
     _inherit = "res.partner"
 
     lifecycle_profile_ids = fields.One2many(
@@ -32,143 +23,99 @@ class ResPartner(models.Model):
         string="Lifecycle Profiles",
         groups=LIFECYCLE_GROUPS,
     )
-    # The current company's profile, shown on the form and searchable.
     lifecycle_profile_id = fields.Many2one(
         comodel_name="crm.lifecycle.profile",
-        compute="_compute_lifecycle_profile",
+        compute="_compute_lifecycle_profile_id",
         search="_search_lifecycle_profile_id",
         groups=LIFECYCLE_GROUPS,
+        help="The lifecycle of the commercial entity in the current company.",
     )
+    # The profile's fields, for the Lifecycle page, filters and group-bys.
     lifecycle_stage_id = fields.Many2one(
-        comodel_name="crm.lifecycle.stage",
-        compute="_compute_lifecycle_profile",
-        search="_search_lifecycle_stage_id",
-        groups=LIFECYCLE_GROUPS,
+        related="lifecycle_profile_id.stage_id", **PROFILE_RELATED
     )
     lifecycle_stage_kind = fields.Selection(
-        STAGE_KINDS,
-        compute="_compute_lifecycle_profile",
-        search="_search_lifecycle_stage_kind",
-        groups=LIFECYCLE_GROUPS,
+        related="lifecycle_profile_id.stage_kind",
+        **PROFILE_RELATED,
     )
     lifecycle_segment_id = fields.Many2one(
-        comodel_name="crm.lifecycle.segment",
-        string="RFM Segment",
-        compute="_compute_lifecycle_profile",
-        search="_search_lifecycle_segment_id",
-        groups=LIFECYCLE_GROUPS,
+        related="lifecycle_profile_id.segment_id", **PROFILE_RELATED
     )
     lifecycle_history_count = fields.Integer(
+        related="lifecycle_profile_id.history_count",
         string="Stage Changes",
-        compute="_compute_lifecycle_profile",
-        groups=LIFECYCLE_GROUPS,
+        **PROFILE_RELATED,
     )
-    # Figures of the current company's profile, for the Lifecycle page.
     lifecycle_currency_id = fields.Many2one(
-        comodel_name="res.currency",
-        compute="_compute_lifecycle_profile",
-        groups=LIFECYCLE_GROUPS,
+        related="lifecycle_profile_id.currency_id",
+        string="Lifecycle Currency",
+        **PROFILE_RELATED,
     )
     lifecycle_stage_date = fields.Date(
-        string="In Stage Since",
-        compute="_compute_lifecycle_profile",
-        groups=LIFECYCLE_GROUPS,
+        related="lifecycle_profile_id.stage_date", **PROFILE_RELATED
     )
     lifecycle_stage_locked = fields.Boolean(
+        related="lifecycle_profile_id.stage_locked",
         string="Stage Locked",
-        compute="_compute_lifecycle_profile",
-        groups=LIFECYCLE_GROUPS,
+        **PROFILE_RELATED,
     )
     lifecycle_lock_reason = fields.Char(
-        string="Override Reason",
-        compute="_compute_lifecycle_profile",
-        groups=LIFECYCLE_GROUPS,
+        related="lifecycle_profile_id.lock_reason", **PROFILE_RELATED
     )
     lifecycle_rfm_code = fields.Char(
-        string="RFM",
-        compute="_compute_lifecycle_profile",
-        groups=LIFECYCLE_GROUPS,
+        related="lifecycle_profile_id.rfm_code", **PROFILE_RELATED
     )
     lifecycle_first_purchase_date = fields.Date(
-        string="First Purchase",
-        compute="_compute_lifecycle_profile",
-        groups=LIFECYCLE_GROUPS,
+        related="lifecycle_profile_id.first_purchase_date", **PROFILE_RELATED
     )
     lifecycle_last_purchase_date = fields.Date(
-        string="Last Purchase",
-        compute="_compute_lifecycle_profile",
-        groups=LIFECYCLE_GROUPS,
+        related="lifecycle_profile_id.last_purchase_date", **PROFILE_RELATED
     )
     lifecycle_purchase_count = fields.Integer(
-        string="Purchase Occasions",
-        compute="_compute_lifecycle_profile",
-        groups=LIFECYCLE_GROUPS,
+        related="lifecycle_profile_id.purchase_count", **PROFILE_RELATED
     )
     lifecycle_purchase_count_12m = fields.Integer(
-        string="Purchases (12 months)",
-        compute="_compute_lifecycle_profile",
-        groups=LIFECYCLE_GROUPS,
+        related="lifecycle_profile_id.purchase_count_12m", **PROFILE_RELATED
     )
     lifecycle_revenue_12m = fields.Monetary(
-        string="Revenue (12 months)",
+        related="lifecycle_profile_id.revenue_12m",
         currency_field="lifecycle_currency_id",
-        compute="_compute_lifecycle_profile",
-        groups=LIFECYCLE_GROUPS,
+        **PROFILE_RELATED,
     )
     lifecycle_revenue_total = fields.Monetary(
-        string="Lifetime Revenue",
+        related="lifecycle_profile_id.revenue_total",
         currency_field="lifecycle_currency_id",
-        compute="_compute_lifecycle_profile",
-        groups=LIFECYCLE_GROUPS,
+        **PROFILE_RELATED,
     )
     lifecycle_avg_order_value = fields.Monetary(
-        string="Average Order Value",
+        related="lifecycle_profile_id.avg_order_value",
         currency_field="lifecycle_currency_id",
-        compute="_compute_lifecycle_profile",
-        groups=LIFECYCLE_GROUPS,
+        **PROFILE_RELATED,
     )
     lifecycle_avg_interval_days = fields.Float(
+        related="lifecycle_profile_id.avg_interval_days",
         string="Days Between Purchases",
-        digits=(16, 1),
-        compute="_compute_lifecycle_profile",
-        groups=LIFECYCLE_GROUPS,
+        **PROFILE_RELATED,
     )
-    lifecycle_history_ids = fields.Many2many(
-        comodel_name="crm.lifecycle.history",
-        compute="_compute_lifecycle_profile",
-        groups=LIFECYCLE_GROUPS,
+    lifecycle_history_ids = fields.One2many(
+        related="lifecycle_profile_id.history_ids", **PROFILE_RELATED
     )
 
     @api.depends_context("company")
     @api.depends("commercial_partner_id")
-    def _compute_lifecycle_profile(self):
+    def _compute_lifecycle_profile_id(self):
         profiles = self.env["crm.lifecycle.profile"].search(
             [
                 ("partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "=", self.env.company.id),
+                ("company_id", "=", self.env.company.root_id.id),
             ]
         )
         by_partner = {profile.partner_id.id: profile for profile in profiles}
         empty = self.env["crm.lifecycle.profile"]
         for partner in self:
-            profile = by_partner.get(partner.commercial_partner_id.id, empty)
-            partner.lifecycle_profile_id = profile
-            partner.lifecycle_stage_id = profile.stage_id
-            partner.lifecycle_stage_kind = profile.stage_kind
-            partner.lifecycle_segment_id = profile.segment_id
-            partner.lifecycle_history_count = profile.history_count
-            for fname, profile_fname in PROFILE_FIELDS.items():
-                partner[fname] = profile[profile_fname]
-
-    def _lifecycle_profile_domain(self, domain):
-        """Partners whose current-company profile (or whose commercial
-        entity's profile) matches ``domain``."""
-        profile_domain = [("company_id", "=", self.env.company.id), *domain]
-        return [
-            "|",
-            ("lifecycle_profile_ids", "any", profile_domain),
-            ("commercial_partner_id.lifecycle_profile_ids", "any", profile_domain),
-        ]
+            partner.lifecycle_profile_id = by_partner.get(
+                partner.commercial_partner_id.id, empty
+            )
 
     def _search_lifecycle_profile_id(self, operator, value):
         if operator in ("any", "not any"):
@@ -176,19 +123,21 @@ class ResPartner(models.Model):
             return ["!", *domain] if operator == "not any" else domain
         return self._lifecycle_profile_domain([("id", operator, value)])
 
-    def _search_lifecycle_stage_id(self, operator, value):
-        return self._lifecycle_profile_domain([("stage_id", operator, value)])
-
-    def _search_lifecycle_stage_kind(self, operator, value):
-        return self._lifecycle_profile_domain([("stage_kind", operator, value)])
-
-    def _search_lifecycle_segment_id(self, operator, value):
-        return self._lifecycle_profile_domain([("segment_id", operator, value)])
+    def _lifecycle_profile_domain(self, domain):
+        """Partners whose current-company profile (or whose commercial
+        entity's profile) matches ``domain``."""
+        profile_domain = [("company_id", "=", self.env.company.root_id.id), *domain]
+        return [
+            "|",
+            ("lifecycle_profile_ids", "any", profile_domain),
+            ("commercial_partner_id.lifecycle_profile_ids", "any", profile_domain),
+        ]
 
     def _lifecycle_get_profiles(self, company=None):
         """The profiles of these partners' commercial entities in
-        ``company`` (the current one by default), created where missing."""
-        company = company or self.env.company
+        ``company`` (the current one's root by default), created where
+        missing."""
+        company = (company or self.env.company).root_id
         Profile = self.env["crm.lifecycle.profile"].sudo()
         commercial = self.commercial_partner_id
         profiles = Profile.search(
@@ -204,8 +153,7 @@ class ResPartner(models.Model):
         return profiles.sudo(False)
 
     def action_lifecycle_recompute(self):
-        profiles = self._lifecycle_get_profiles()
-        return profiles.action_recompute()
+        return self._lifecycle_get_profiles().action_recompute()
 
     def action_lifecycle_override_stage(self):
         return self._lifecycle_get_profiles().action_override_stage()

@@ -1,6 +1,7 @@
 from . import test_figures
 from . import test_stages
 from . import test_rfm
+from . import test_index
 from . import test_job
 from . import test_security
 from . import test_settings

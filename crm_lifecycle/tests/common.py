@@ -19,6 +19,8 @@ class LifecycleCommon(AccountTestInvoicingCommon):
         cls.env.user.groups_id += cls.env.ref("crm_lifecycle.group_lifecycle_manager")
         cls.company = cls.env.company
         cls.Profile = cls.env["crm.lifecycle.profile"]
+        cls.Scoring = cls.env["crm.lifecycle.scoring"]
+        cls.Run = cls.env["crm.lifecycle.run"]
         cls.Stage = cls.env["crm.lifecycle.stage"]
         cls.stages = cls.Stage._get_stage_by_kind()
         cls.company.write(
@@ -66,7 +68,9 @@ class LifecycleCommon(AccountTestInvoicingCommon):
         """Score ``company``'s customers as of ``today`` as the job does;
         return the profiles of ``partners``."""
         company = company or self.company
-        self.Profile._lifecycle_score_company(company, today or self.TODAY)
+        self.env["crm.lifecycle.scoring"]._scoring_score_company(
+            company, today or self.TODAY
+        )
         return self.Profile.search(
             [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
         )

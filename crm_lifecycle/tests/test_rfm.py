@@ -30,7 +30,7 @@ class TestRfm(LifecycleCommon):
             "WHERE id = ANY(%s)",
             [profiles.ids],
         )
-        self.assertEqual(self.Profile._lifecycle_compute_rfm(self.company), 5)
+        self.assertEqual(self.Scoring._lifecycle_compute_rfm(self.company), 5)
         self._check_scores(profiles)
 
     def _check_scores(self, profiles):
@@ -53,15 +53,15 @@ class TestRfm(LifecycleCommon):
         profiles = self._score(self.customers)
         champions = self.env.ref("crm_lifecycle.segment_champions")
         champions.write({"recency_min": 4, "frequency_min": 4})
-        self.Profile._lifecycle_compute_rfm(self.company)
+        self.Scoring._lifecycle_compute_rfm(self.company)
         self.assertEqual(profiles.sorted("id")[3].segment_id, champions)
 
     def test_unchanged_scores_are_not_rewritten(self):
         self._score(self.customers)
-        self.assertEqual(self.Profile._lifecycle_compute_rfm(self.company), 0)
+        self.assertEqual(self.Scoring._lifecycle_compute_rfm(self.company), 0)
         self.env.ref("crm_lifecycle.segment_champions").recency_min = 4
-        self.assertEqual(self.Profile._lifecycle_compute_rfm(self.company), 1)
-        self.assertEqual(self.Profile._lifecycle_compute_rfm(self.company), 0)
+        self.assertEqual(self.Scoring._lifecycle_compute_rfm(self.company), 1)
+        self.assertEqual(self.Scoring._lifecycle_compute_rfm(self.company), 0)
 
     def test_no_purchase_no_score(self):
         prospect = self._customer("No RFM")
@@ -69,6 +69,6 @@ class TestRfm(LifecycleCommon):
             {"name": "Deal", "type": "opportunity", "partner_id": prospect.id}
         )
         profile = self._score(prospect)
-        self.Profile._lifecycle_compute_rfm(self.company)
+        self.Scoring._lifecycle_compute_rfm(self.company)
         self.assertFalse(profile.recency_score)
         self.assertFalse(profile.segment_id)

@@ -6,6 +6,10 @@ from odoo.tests import new_test_user, tagged
 
 from .common import LifecycleCommon
 
+# Queries of reading the contact's Lifecycle page: the profile's search and
+# read, its stage history, the display names of its many2one fields.
+QUERIES_CONTACT_PAGE = 9
+
 
 @tagged("post_install", "-at_install")
 class TestSecurity(LifecycleCommon):
@@ -47,7 +51,9 @@ class TestSecurity(LifecycleCommon):
     @classmethod
     def _score_class(cls, partner, company):
         Profile = cls.env["crm.lifecycle.profile"]
-        Profile._lifecycle_score_company(company, date(2026, 6, 30))
+        cls.env["crm.lifecycle.scoring"]._scoring_score_company(
+            company, date(2026, 6, 30)
+        )
         return Profile.search(
             [("partner_id", "=", partner.id), ("company_id", "=", company.id)]
         )
@@ -120,3 +126,69 @@ class TestSecurity(LifecycleCommon):
             {"company_id": self.company_2.id, "date": date.today()}
         )
         self.assertNotIn(run_2, Run.with_user(self.user).search([]))
+
+    def test_engine_fields_are_read_only_to_every_client(self):
+        """Users write no engine field, by RPC or with any context key."""
+        for user in (self.user, self.manager):
+            profile = self.profile.with_user(user)
+            for vals in (
+                {"revenue_total": 1e9},
+                {"stage_locked": True},
+                {"segment_id": False},
+            ):
+                with self.assertRaises(AccessError):
+                    profile.write(vals)
+            with self.assertRaises(AccessError):
+                profile.with_context(lifecycle_stage_write=True).write(
+                    {"stage_id": self.stages["loyal"].id}
+                )
+        with self.assertRaises(AccessError):
+            self.env["crm.lifecycle.profile"].with_user(self.manager).create(
+                {
+                    "partner_id": self._customer("Forged").id,
+                    "revenue_total": 5,
+                }
+            )
+        self.assertEqual(self.profile.stage_id.kind, "new")
+
+    def test_manager_rights_checked_on_the_server(self):
+        profile = self.profile.with_user(self.user)
+        with self.assertRaises(AccessError):
+            profile.action_unlock_stage()
+        with self.assertRaises(AccessError):
+            profile._lifecycle_set_stage(self.stages["loyal"], "by RPC")
+        with self.assertRaises(AccessError):
+            self.env["crm.lifecycle.run"].with_user(self.user).action_run_now()
+        # The manager may.
+        self.profile.with_user(self.manager)._lifecycle_set_stage(
+            self.stages["loyal"], "Key account"
+        )
+        self.assertEqual(self.profile.stage_id, self.stages["loyal"])
+        self.profile.with_user(self.manager).action_unlock_stage()
+        self.assertFalse(self.profile.stage_locked)
+
+    def test_contact_form_reads_profile_in_fixed_queries(self):
+        """The contact's Lifecycle page costs a fixed number of queries,
+        whatever the number of profile scores it shows."""
+        partner = self.customer.with_user(self.user)
+        Partner = self.env["res.partner"]
+        scores = [
+            name
+            for name, field in Partner._fields.items()
+            if name.startswith("lifecycle_")
+            and field.related
+            and field.type in ("integer", "float", "monetary", "date", "char")
+        ]
+        self.assertGreater(len(scores), 8)
+        page = ["lifecycle_stage_id", "lifecycle_history_ids", "lifecycle_currency_id"]
+        partner.read(page + scores)  # warm the caches of the ORM and rules
+        counts = []
+        for fnames in (page + scores[:1], page + scores):
+            self.env.invalidate_all()
+            start = self.cr.sql_log_count
+            partner.read(fnames)
+            counts.append(self.cr.sql_log_count - start)
+        self.assertEqual(counts[0], counts[1])
+        self.env.invalidate_all()
+        with self.assertQueryCount(QUERIES_CONTACT_PAGE):
+            partner.read(page + scores)

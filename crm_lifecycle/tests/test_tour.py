@@ -5,7 +5,7 @@ from odoo.tests import HttpCase, tagged
 @tagged("post_install", "-at_install")
 class TestLifecycleTour(HttpCase):
     def test_override_stage_from_customer_form(self):
-        Profile = self.env["crm.lifecycle.profile"]
+        Demo = self.env["crm.lifecycle.demo"]
         company = self.env.ref("base.main_company")
         journal = self.env["account.journal"].search(
             [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
@@ -16,7 +16,7 @@ class TestLifecycleTour(HttpCase):
         today = fields.Date.today()
         self.env["account.move"].create(
             [
-                Profile._demo_invoice_vals(
+                Demo._demo_invoice_vals(
                     "out_invoice", customer, journal, today, days_ago, 500
                 )
                 for days_ago in (700, 600, 500)

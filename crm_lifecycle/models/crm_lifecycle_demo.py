@@ -1,0 +1,85 @@
+import logging
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+
+from ..lib import demo_data
+
+_logger = logging.getLogger(__name__)
+
+
+class CrmLifecycleDemo(models.AbstractModel):
+    """Demo customers with two years of invoices, scored at past dates so
+    that the stage history has durations (called from ``demo/*.xml``)."""
+
+    _name = "crm.lifecycle.demo"
+    _description = "Customer Lifecycle Demo Data"
+
+    @api.model
+    def _demo_generate(self):
+        """Create demo customers, invoices and opportunities, then run the
+        engine at past dates and today."""
+        company = self.env.company
+        journal = self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+        )
+        if not journal:
+            _logger.warning("No sales journal in %s: no lifecycle demo", company.name)
+            return
+        today = fields.Date.context_today(self)
+        moves, leads = [], []
+        for customer in demo_data.customers():
+            partner = self.env["res.partner"].create(
+                {"name": customer["name"], "is_company": True, "customer_rank": 1}
+            )
+            for days_ago, amount in customer["invoices"]:
+                moves.append(
+                    self._demo_invoice_vals(
+                        "out_invoice", partner, journal, today, days_ago, amount
+                    )
+                )
+            if customer["refund"]:
+                days_ago, amount = customer["invoices"][-1]
+                moves.append(
+                    self._demo_invoice_vals(
+                        "out_refund", partner, journal, today, days_ago, amount / 4
+                    )
+                )
+            if customer["opportunity"]:
+                leads.append(
+                    {
+                        "name": self.env._("Offer for %(name)s", name=partner.name),
+                        "type": "opportunity",
+                        "partner_id": partner.id,
+                        "expected_revenue": 5000,
+                    }
+                )
+        self.env["account.move"].create(moves).action_post()
+        self.env["crm.lead"].create(leads)
+        Scoring = self.env["crm.lifecycle.scoring"]
+        for days_ago in (540, 365, 180, 90, 30, 0):
+            Scoring._scoring_score_company(
+                company.root_id, today - relativedelta(days=days_ago)
+            )
+
+    @api.model
+    def _demo_invoice_vals(self, move_type, partner, journal, today, days_ago, amount):
+        date = today - relativedelta(days=days_ago)
+        return {
+            "move_type": move_type,
+            "partner_id": partner.id,
+            "journal_id": journal.id,
+            "invoice_date": date,
+            "date": date,
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "name": self.env._("Goods and services"),
+                        "quantity": 1,
+                        "price_unit": amount,
+                        "tax_ids": [Command.clear()],
+                    }
+                )
+            ],
+        }

@@ -1,0 +1,509 @@
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from odoo import api, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+# Namespace (first key) of the PostgreSQL advisory locks of the scoring job;
+# the second key is the root company id.
+LOCK_NAMESPACE = 0x4C43  # "LC"
+
+# Prefix of the working tables of the scheduled runs (one real table per run,
+# kept across resumes) and of ad-hoc scorings (temporary, dropped at commit).
+RUN_TABLE_PREFIX = "crm_lifecycle_work_"
+ADHOC_TABLE_PREFIX = "crm_lifecycle_tmp_"
+
+
+@dataclass(frozen=True)
+class ScoringStep:
+    """One step of the scoring pipeline.
+
+    :param name: the step's code; the pipeline calls the methods
+        ``_scoring_prepare_<name>(ctx)`` (set-based, required),
+        ``_scoring_batch_<name>(ctx, batch)`` (per-batch decisions, before the
+        batch is written, optional) and ``_scoring_after_write_<name>(ctx,
+        batch)`` (after it is written, optional) of ``crm.lifecycle.scoring``
+    :param sequence: the step's place in the pipeline (see
+        :data:`STEP_SEQUENCES`)
+    :param columns: ``{column: SQL type}`` the step adds to the working
+        table; a column named after a stored field of
+        ``crm.lifecycle.profile`` is written to the profile
+    :param reads: working-table columns the step reads; each must be added by
+        an earlier step
+    """
+
+    name: str
+    sequence: int
+    columns: dict = field(default_factory=dict)
+    reads: tuple = ()
+
+
+# The documented order of the steps, this addon's and those of later addons.
+STEP_SEQUENCES = {
+    "figures": 10,
+    "rfm": 20,
+    "stage": 30,
+    "value": 40,
+    "payment": 50,
+    "financial_risk": 60,
+    "support": 70,
+    "churn_risk": 80,
+    "tier": 90,
+}
+
+
+@dataclass
+class ScoringContext:
+    """What every step of one scoring receives.
+
+    ``full`` scorings cover every customer of the company and rank RFM over
+    them; others score ``partner_ids`` only, against the RFM cut-points of
+    the last full run.
+    """
+
+    company: models.BaseModel
+    date: date
+    table: str
+    full: bool
+    partner_ids: list = field(default_factory=list)
+    run: models.BaseModel = None
+    steps: list = field(default_factory=list)
+    # columns of the working table written to the profile, with their SQL
+    # value for a partner without a row; filled once per scoring
+    write_columns: dict = field(default_factory=dict)
+
+    @property
+    def company_ids(self):
+        """The root company and its branches, whose invoices roll up."""
+        return self.company.sudo().search([("id", "child_of", self.company.id)]).ids
+
+    @property
+    def sql_table(self):
+        return SQL.identifier(self.table)
+
+
+@dataclass
+class ScoringBatch:
+    """The rows of one batch: ``values`` by partner (the working table's
+    columns) and ``current`` by partner (the profile's ``id`` and stage
+    state; absent for partners without a profile). Steps store their
+    decisions in ``decisions`` under their own name."""
+
+    partner_ids: list
+    values: dict
+    current: dict
+    decisions: dict = field(default_factory=dict)
+    written: dict = field(default_factory=dict)
+    changed: int = 0
+    stage_changes: int = 0
+
+
+class CrmLifecycleScoring(models.AbstractModel):
+    """The scoring pipeline: an ordered list of steps that fill a working
+    table set-based, then decide and write in batches.
+
+    A step is declared by :meth:`_scoring_steps` and implemented by methods
+    named after it; an addon adds one by inheriting this model (see
+    ``docs/customisation-guide.md``). The batch job that drives the pipeline
+    (runs, locks, commits, progress) is ``crm.lifecycle.run``.
+    """
+
+    _name = "crm.lifecycle.scoring"
+    _description = "Customer Lifecycle Scoring Pipeline"
+
+    # ------------------------------------------------------------
+    # STEPS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _scoring_steps(self):
+        """Return the :class:`ScoringStep` list of the pipeline.
+
+        Override to add a step: ``return super()._scoring_steps() +
+        [ScoringStep(...)]``. The pipeline runs them by sequence.
+        """
+        return []
+
+    @api.model
+    def _scoring_ordered_steps(self):
+        """The steps by sequence, checked: unique names, and every column a
+        step reads is added by an earlier one."""
+        steps = sorted(self._scoring_steps(), key=lambda step: step.sequence)
+        known = {"partner_id"}
+        names = set()
+        for step in steps:
+            if step.name in names:
+                raise UserError(
+                    self.env._("Two scoring steps are named %(name)s.", name=step.name)
+                )
+            names.add(step.name)
+            missing = [column for column in step.reads if column not in known]
+            if missing:
+                raise UserError(
+                    self.env._(
+                        "The scoring step %(step)s reads %(columns)s, which no "
+                        "earlier step adds.",
+                        step=step.name,
+                        columns=", ".join(missing),
+                    )
+                )
+            if not hasattr(self, f"_scoring_prepare_{step.name}"):
+                raise UserError(
+                    self.env._(
+                        "The scoring step %(step)s has no method "
+                        "_scoring_prepare_%(step)s.",
+                        step=step.name,
+                    )
+                )
+            known.update(step.columns)
+        return steps
+
+    # ------------------------------------------------------------
+    # WORKING TABLE
+    # ------------------------------------------------------------
+
+    @api.model
+    def _scoring_context(self, company, today, run=None, partner_ids=None):
+        """The context of one scoring of ``company`` as of ``today``: the
+        run's own table for a run, a private temporary table otherwise."""
+        if run:
+            table = f"{RUN_TABLE_PREFIX}{run.id}"
+        else:
+            table = f"{ADHOC_TABLE_PREFIX}{uuid.uuid4().hex[:16]}"
+        return ScoringContext(
+            company=company,
+            date=today,
+            table=table,
+            full=partner_ids is None,
+            partner_ids=sorted(set(partner_ids or [])),
+            run=run,
+            steps=self._scoring_ordered_steps(),
+        )
+
+    @api.model
+    def _scoring_table_exists(self, ctx):
+        self.env.cr.execute(SQL("SELECT to_regclass(%s)", ctx.table))
+        return bool(self.env.cr.fetchone()[0])
+
+    @api.model
+    def _scoring_prepare(self, ctx):
+        """Create the working table of ``ctx`` and let every step fill it,
+        set-based. A run's table is a real table that survives commits and
+        restarts (a resumed run reuses it); an ad-hoc scoring's table is
+        temporary and private to its transaction, so that a scoring started
+        from inside another (an automated action) never touches the other's
+        data."""
+        self._scoring_flush()
+        columns = [SQL("partner_id int4 PRIMARY KEY")]
+        for step in ctx.steps:
+            for name, sql_type in step.columns.items():
+                columns.append(SQL("%s %s", SQL.identifier(name), SQL(sql_type)))
+        self.env.cr.execute(
+            SQL(
+                "CREATE %s TABLE %s (%s)%s",
+                SQL("") if ctx.run else SQL("TEMPORARY"),
+                ctx.sql_table,
+                SQL(", ").join(columns),
+                SQL("") if ctx.run else SQL(" ON COMMIT DROP"),
+            )
+        )
+        for step in ctx.steps:
+            getattr(self, f"_scoring_prepare_{step.name}")(ctx)
+        self.env.cr.execute(SQL("ANALYZE %s", ctx.sql_table))
+
+    @api.model
+    def _scoring_drop(self, ctx):
+        self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", ctx.sql_table))
+
+    @api.model
+    def _scoring_partner_ids(self, ctx, after=0):
+        """The partners of the working table after ``after``, in order."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id FROM %s WHERE partner_id > %s ORDER BY 1",
+                ctx.sql_table,
+                after,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _scoring_flush(self):
+        """Flush what the steps' SQL reads. Override when a step reads more."""
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["account.move"].flush_model(
+            [
+                "company_id",
+                "state",
+                "move_type",
+                "commercial_partner_id",
+                "invoice_date",
+                "amount_untaxed_signed",
+            ]
+        )
+        self.env["crm.lead"].flush_model(
+            ["company_id", "type", "active", "probability", "partner_id"]
+        )
+        self.env["crm.lifecycle.segment"].flush_model()
+        self.env["crm.lifecycle.profile"].flush_model()
+
+    # ------------------------------------------------------------
+    # BATCHES
+    # ------------------------------------------------------------
+
+    @api.model
+    def _scoring_run_batch(self, ctx, partner_ids):
+        """Score ``partner_ids`` (ascending) from the working table: read,
+        let each step decide, write the rows that change, let each step
+        finish. Depends on nothing but the working table and the profiles.
+
+        Returns the :class:`ScoringBatch`.
+        """
+        Profile = self.env["crm.lifecycle.profile"].sudo()
+        batch = self._scoring_read_batch(ctx, partner_ids)
+        for step in ctx.steps:
+            method = getattr(self, f"_scoring_batch_{step.name}", None)
+            if method:
+                method(ctx, batch)
+        self._scoring_write_batch(ctx, batch)
+        for step in ctx.steps:
+            method = getattr(self, f"_scoring_after_write_{step.name}", None)
+            if method:
+                method(ctx, batch)
+        Profile.invalidate_model()
+        return batch
+
+    @api.model
+    def _scoring_read_batch(self, ctx, partner_ids):
+        """One query: the working-table rows of the batch with the profile's
+        id and stage state."""
+        state = self.env["crm.lifecycle.profile"]._lifecycle_state_columns()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT %(state)s, w.*
+                  FROM %(table)s w
+             LEFT JOIN crm_lifecycle_profile p
+                    ON p.partner_id = w.partner_id AND p.company_id = %(company)s
+                 WHERE w.partner_id = ANY(%(batch)s)
+                   AND w.partner_id BETWEEN %(first)s AND %(last)s
+                """,
+                state=SQL(", ").join(
+                    SQL("p.%s", SQL.identifier(name)) for name in state
+                ),
+                table=ctx.sql_table,
+                company=ctx.company.id,
+                batch=partner_ids,
+                first=partner_ids[0],
+                last=partner_ids[-1],
+            )
+        )
+        width = len(state)
+        names = [column.name for column in self.env.cr.description[width:]]
+        values, current = {}, {}
+        for row in self.env.cr.fetchall():
+            partner_id = row[width]
+            values[partner_id] = dict(zip(names, row[width:], strict=True))
+            if row[0]:
+                current[partner_id] = dict(zip(state, row[:width], strict=True))
+        return ScoringBatch(list(partner_ids), values, current)
+
+    @api.model
+    def _scoring_write_columns(self, ctx):
+        """Columns of the working table that are stored fields of the
+        profile, with the SQL value of each for a partner without a value
+        (zero for numbers, false for booleans, NULL otherwise)."""
+        if ctx.write_columns:
+            return ctx.write_columns
+        fields_ = self.env["crm.lifecycle.profile"]._fields
+        for step in ctx.steps:
+            for name in step.columns:
+                field_ = fields_.get(name)
+                if not field_ or not field_.store or name == "partner_id":
+                    continue
+                column = SQL("w.%s", SQL.identifier(name))
+                if field_.type in ("integer", "float", "monetary"):
+                    value = SQL("COALESCE(%s, 0)", column)
+                elif field_.type == "boolean":
+                    value = SQL("COALESCE(%s, FALSE)", column)
+                else:
+                    value = column
+                ctx.write_columns[name] = value
+        return ctx.write_columns
+
+    @api.model
+    def _scoring_write_batch(self, ctx, batch):
+        """Write the batch set-based: update the profiles whose values differ
+        or that get their first stage, insert the missing ones, leave the
+        others untouched. Fills ``batch.written`` (``{partner_id:
+        profile_id}``) and ``batch.changed``."""
+        columns = self._scoring_write_columns(ctx)
+        initial = batch.decisions.get("initial_stage", {})
+        partner_ids = batch.partner_ids
+        stage_ids = [initial.get(pid) for pid in partner_ids]
+        stages = (
+            self.env["crm.lifecycle.stage"]
+            .sudo()
+            .browse({sid for sid in stage_ids if sid})
+        )
+        attrs = {stage.id: (stage.kind, stage.sequence) for stage in stages}
+        source = SQL(
+            """
+            unnest(%(batch)s::int4[], %(stages)s::int4[], %(kinds)s::varchar[],
+                   %(sequences)s::int4[]) AS b(partner_id, stage_id, kind, sequence)
+            LEFT JOIN %(table)s w
+                   ON w.partner_id = b.partner_id
+                  AND w.partner_id BETWEEN %(first)s AND %(last)s
+            """,
+            batch=partner_ids,
+            stages=stage_ids,
+            kinds=[attrs[sid][0] if sid else None for sid in stage_ids],
+            sequences=[attrs[sid][1] if sid else None for sid in stage_ids],
+            table=ctx.sql_table,
+            first=partner_ids[0],
+            last=partner_ids[-1],
+        )
+        names = [SQL.identifier(name) for name in columns]
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                UPDATE crm_lifecycle_profile AS p
+                   SET %(assign)s,
+                       stage_id = COALESCE(v.stage_id, p.stage_id),
+                       stage_kind = COALESCE(v.kind, p.stage_kind),
+                       stage_sequence = COALESCE(v.sequence, p.stage_sequence),
+                       stage_date = CASE WHEN v.stage_id IS NULL THEN p.stage_date
+                                         ELSE %(today)s END,
+                       write_uid = %(uid)s,
+                       write_date = NOW() AT TIME ZONE 'UTC'
+                  FROM (SELECT b.partner_id, %(values)s, b.stage_id, b.kind,
+                               b.sequence
+                          FROM %(source)s) AS v(partner_id, %(names)s, stage_id,
+                                                kind, sequence)
+                 WHERE p.partner_id = v.partner_id
+                   AND p.company_id = %(company)s
+                   AND p.partner_id BETWEEN %(first)s AND %(last)s
+                   AND (v.stage_id IS NOT NULL OR %(changed)s)
+             RETURNING p.partner_id, p.id
+                """,
+                assign=SQL(", ").join(SQL("%s = v.%s", n, n) for n in names),
+                values=SQL(", ").join(columns.values()),
+                names=SQL(", ").join(names),
+                changed=SQL(" OR ").join(
+                    SQL("p.%s IS DISTINCT FROM v.%s", n, n) for n in names
+                ),
+                source=source,
+                today=ctx.date,
+                uid=self.env.uid,
+                company=ctx.company.id,
+                first=partner_ids[0],
+                last=partner_ids[-1],
+            )
+        )
+        written = dict(cr.fetchall())
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_lifecycle_profile
+                       (partner_id, company_id, %(names)s, stage_id, stage_kind,
+                        stage_sequence, stage_date, create_uid, create_date,
+                        write_uid, write_date)
+                SELECT b.partner_id, %(company)s, %(values)s, b.stage_id, b.kind,
+                       b.sequence, %(today)s, %(uid)s, NOW() AT TIME ZONE 'UTC',
+                       %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM %(source)s
+                 WHERE b.partner_id <> ALL(%(existing)s)
+                ON CONFLICT (partner_id, company_id) DO NOTHING
+             RETURNING partner_id, id
+                """,
+                names=SQL(", ").join(names),
+                values=SQL(", ").join(columns.values()),
+                source=source,
+                existing=list(batch.current),
+                today=ctx.date,
+                uid=self.env.uid,
+                company=ctx.company.id,
+            )
+        )
+        inserted = dict(cr.fetchall())
+        written.update(inserted)
+        for partner_id, profile_id in inserted.items():
+            batch.current[partner_id] = {
+                "id": profile_id,
+                **dict.fromkeys(
+                    self.env["crm.lifecycle.profile"]._lifecycle_state_columns()[1:]
+                ),
+            }
+        batch.written = written
+        batch.changed = len(written)
+        self.env["crm.lifecycle.profile"].invalidate_model()
+
+    # ------------------------------------------------------------
+    # ENTRY POINTS (one transaction)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _scoring_score_company(self, company, today):
+        """Score every customer of ``company`` (a root company) as of
+        ``today`` from scratch, in the current transaction (demo data,
+        back-fills, scripts, the benchmark's comparison); the scheduled job
+        does the same in committed batches. Returns ``{"changed": n,
+        "stage_changes": m}``."""
+        self = self.sudo().with_company(company)
+        ctx = self._scoring_context(company, today)
+        self._scoring_prepare(ctx)
+        stats = {"changed": 0, "stage_changes": 0}
+        partner_ids = self._scoring_partner_ids(ctx)
+        for start in range(0, len(partner_ids), 2000):
+            batch = self._scoring_run_batch(ctx, partner_ids[start : start + 2000])
+            stats["changed"] += batch.changed
+            stats["stage_changes"] += batch.stage_changes
+        self._scoring_drop(ctx)
+        return stats
+
+    @api.model
+    def _scoring_score_partners(self, company, today, partner_ids):
+        """Score the customers ``partner_ids`` of ``company`` as of ``today``
+        in the current transaction, RFM against the cut-points of the last
+        full run. Refuses at once, without waiting, while a scheduled run of
+        the company is in progress or another transaction holds one of the
+        profiles."""
+        self = self.sudo().with_company(company)
+        self._scoring_check_no_run(company)
+        self.env["crm.lifecycle.profile"]._lifecycle_lock_profiles(company, partner_ids)
+        ctx = self._scoring_context(company, today, partner_ids=partner_ids)
+        self._scoring_prepare(ctx)
+        partner_ids = self._scoring_partner_ids(ctx)
+        batch = self._scoring_run_batch(ctx, partner_ids) if partner_ids else None
+        self._scoring_drop(ctx)
+        return {
+            "changed": batch.changed if batch else 0,
+            "stage_changes": batch.stage_changes if batch else 0,
+        }
+
+    @api.model
+    def _scoring_check_no_run(self, company):
+        """Raise when another database session runs the scheduled scoring of
+        ``company`` (it holds the company's advisory lock)."""
+        self.env.cr.execute(
+            """
+            SELECT 1 FROM pg_locks
+             WHERE locktype = 'advisory' AND granted
+               AND classid = %s AND objid = %s AND objsubid = 2
+               AND database = (SELECT oid FROM pg_database
+                                WHERE datname = current_database())
+               AND pid <> pg_backend_pid()
+            """,
+            [LOCK_NAMESPACE, company.id],
+        )
+        if self.env.cr.fetchone():
+            raise UserError(
+                self.env._(
+                    "A scoring run of %(company)s is in progress; the customer "
+                    "is recomputed by it. Try again when it has finished.",
+                    company=company.name,
+                )
+            )

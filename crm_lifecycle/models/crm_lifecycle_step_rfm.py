@@ -1,0 +1,293 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+from .crm_lifecycle_scoring import STEP_SEQUENCES, ScoringStep
+
+RFM_COLUMNS = {
+    "recency_score": "int4",
+    "frequency_score": "int4",
+    "monetary_score": "int4",
+    "rfm_code": "varchar",
+    "segment_id": "int4",
+}
+# The figure each score ranks, in the order of the stored cut-points.
+RFM_SOURCES = {
+    "recency_score": ("last_purchase_date", "date"),
+    "frequency_score": ("purchase_count", "int4"),
+    "monetary_score": ("revenue_total", "numeric"),
+}
+
+
+class CrmLifecycleScoring(models.AbstractModel):
+    """Step ``rfm``: recency, frequency and monetary scores 1-5 and the
+    segment they fall in.
+
+    A full scoring ranks the whole company by percent rank and stores the
+    cut-points (the lowest value of each score) on its run; the scoring of a
+    few customers places them against those cut-points instead of ranking
+    the whole company again.
+    """
+
+    _inherit = "crm.lifecycle.scoring"
+
+    @api.model
+    def _scoring_steps(self):
+        return super()._scoring_steps() + [
+            ScoringStep(
+                "rfm",
+                STEP_SEQUENCES["rfm"],
+                RFM_COLUMNS,
+                reads=("last_purchase_date", "purchase_count", "revenue_total"),
+            )
+        ]
+
+    @api.model
+    def _scoring_prepare_rfm(self, ctx):
+        if ctx.full:
+            scores = self._lifecycle_rfm_rank_query(
+                SQL(
+                    "SELECT partner_id AS key, last_purchase_date, purchase_count, "
+                    "revenue_total FROM %s",
+                    ctx.sql_table,
+                )
+            )
+        else:
+            scores = self._lifecycle_rfm_cut_query(
+                ctx, self._lifecycle_rfm_cutpoints(ctx.company)
+            )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE %(table)s w
+                   SET recency_score = s.recency_score,
+                       frequency_score = s.frequency_score,
+                       monetary_score = s.monetary_score,
+                       rfm_code = s.rfm_code,
+                       segment_id = s.segment_id
+                  FROM (%(scores)s) s
+                 WHERE s.key = w.partner_id
+                """,
+                table=ctx.sql_table,
+                scores=scores,
+            )
+        )
+        if ctx.full and ctx.run:
+            ctx.run.rfm_cutpoints = self._lifecycle_rfm_read_cutpoints(
+                SQL("SELECT * FROM %s", ctx.sql_table)
+            )
+
+    # ------------------------------------------------------------
+    # CUT-POINTS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _lifecycle_rfm_read_cutpoints(self, source):
+        """``{score: [lowest value of score 2, 3, 4, 5]}`` (JSON-ready) of
+        the scored rows of ``source``."""
+        parts = []
+        for score, (figure, _type) in RFM_SOURCES.items():
+            for level in (2, 3, 4, 5):
+                parts.append(
+                    SQL(
+                        "MIN(%s) FILTER (WHERE %s >= %s)",
+                        SQL.identifier(figure),
+                        SQL.identifier(score),
+                        level,
+                    )
+                )
+        self.env.cr.execute(
+            SQL("SELECT %s FROM (%s) AS source", SQL(", ").join(parts), source)
+        )
+        row = self.env.cr.fetchone()
+        cuts = {}
+        for index, score in enumerate(RFM_SOURCES):
+            values = row[index * 4 : index * 4 + 4]
+            cuts[score] = [
+                value if value is None or isinstance(value, int) else str(value)
+                for value in values
+            ]
+        return cuts
+
+    @api.model
+    def _lifecycle_rfm_cutpoints(self, company):
+        """The cut-points of the last full run of ``company``, or, without
+        one, those of its stored profiles (read-only)."""
+        run = (
+            self.env["crm.lifecycle.run"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "=", "done"),
+                    ("rfm_cutpoints", "!=", False),
+                ],
+                limit=1,
+            )
+        )
+        if run:
+            return run.rfm_cutpoints
+        ranked = self._lifecycle_rfm_rank_query(
+            SQL(
+                """SELECT id AS key, last_purchase_date, purchase_count,
+                          revenue_total
+                     FROM crm_lifecycle_profile WHERE company_id = %s""",
+                company.id,
+            )
+        )
+        return self._lifecycle_rfm_read_cutpoints(
+            SQL(
+                """SELECT profile.last_purchase_date, profile.purchase_count,
+                          profile.revenue_total, ranked.recency_score,
+                          ranked.frequency_score, ranked.monetary_score
+                     FROM crm_lifecycle_profile profile
+                     JOIN (%s) ranked ON ranked.key = profile.id""",
+                ranked,
+            )
+        )
+
+    @api.model
+    def _lifecycle_rfm_cut_query(self, ctx, cuts):
+        """SQL scoring the working table's customers against ``cuts``: one
+        plus the number of cut-points at or below the customer's value."""
+        scored = []
+        for score, (figure, sql_type) in RFM_SOURCES.items():
+            scored.append(
+                SQL(
+                    """1 + (SELECT COUNT(*) FROM unnest(%s::%s[]) cut
+                             WHERE cut <= w.%s) AS %s""",
+                    cuts.get(score) or [],
+                    SQL(sql_type),
+                    SQL.identifier(figure),
+                    SQL.identifier(score[0]),
+                )
+            )
+        return self._lifecycle_rfm_segment_query(
+            SQL(
+                "SELECT w.partner_id AS key, %s FROM %s w WHERE w.purchase_count > 0",
+                SQL(", ").join(scored),
+                ctx.sql_table,
+            )
+        )
+
+    # ------------------------------------------------------------
+    # RANKING AND SEGMENTS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _lifecycle_rfm_rank_query(self, source):
+        """SQL scoring recency, frequency and monetary value 1-5 by percent
+        rank (``1 + floor(5 * percent_rank)``, capped at 5) and matching the
+        first active segment by sequence.
+
+        :param source: SQL selecting ``key``, ``last_purchase_date``,
+            ``purchase_count`` and ``revenue_total`` of one company's
+            customers; those without a purchase get no score
+        :return: SQL selecting ``key``, the scores, ``rfm_code`` and
+            ``segment_id``
+        """
+        return self._lifecycle_rfm_segment_query(
+            SQL(
+                """
+                SELECT key,
+                       LEAST(5, 1 + FLOOR(5 * PERCENT_RANK()
+                           OVER (ORDER BY last_purchase_date)))::int AS r,
+                       LEAST(5, 1 + FLOOR(5 * PERCENT_RANK()
+                           OVER (ORDER BY purchase_count)))::int AS f,
+                       LEAST(5, 1 + FLOOR(5 * PERCENT_RANK()
+                           OVER (ORDER BY revenue_total)))::int AS m
+                  FROM (%s) AS source
+                 WHERE purchase_count > 0
+                """,
+                source,
+            )
+        )
+
+    @api.model
+    def _lifecycle_rfm_segment_query(self, scored):
+        """SQL adding ``rfm_code`` and the segment to ``scored`` (``key``,
+        ``r``, ``f``, ``m``)."""
+        return SQL(
+            """
+            WITH scored AS (%s), grid AS (
+                -- the segment of each of the 125 score combinations
+                SELECT r, f, m,
+                       (SELECT segment.id
+                          FROM crm_lifecycle_segment segment
+                         WHERE segment.active
+                           AND r BETWEEN segment.recency_min AND segment.recency_max
+                           AND f BETWEEN segment.frequency_min
+                                     AND segment.frequency_max
+                           AND m BETWEEN segment.monetary_min
+                                     AND segment.monetary_max
+                      ORDER BY segment.sequence, segment.id
+                         LIMIT 1) AS segment_id
+                  FROM generate_series(1, 5) r, generate_series(1, 5) f,
+                       generate_series(1, 5) m
+            )
+            SELECT scored.key,
+                   scored.r AS recency_score,
+                   scored.f AS frequency_score,
+                   scored.m AS monetary_score,
+                   scored.r::text || scored.f::text || scored.m::text AS rfm_code,
+                   grid.segment_id
+              FROM scored
+              JOIN grid ON grid.r = scored.r AND grid.f = scored.f
+                       AND grid.m = scored.m
+            """,
+            scored,
+        )
+
+    @api.model
+    def _lifecycle_compute_rfm(self, company):
+        """Score RFM and match segments of ``company``'s profiles from their
+        stored figures (after segments were edited).
+
+        One statement; only rows whose scores or segment change are written.
+        Returns the number of profiles written.
+        """
+        self._scoring_flush()
+        rfm = self._lifecycle_rfm_rank_query(
+            SQL(
+                """SELECT id AS key, last_purchase_date, purchase_count,
+                          revenue_total
+                     FROM crm_lifecycle_profile WHERE company_id = %s""",
+                company.id,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH target AS (
+                    SELECT profile.id, rfm.recency_score, rfm.frequency_score,
+                           rfm.monetary_score, rfm.rfm_code, rfm.segment_id
+                      FROM crm_lifecycle_profile profile
+                 LEFT JOIN (%(rfm)s) AS rfm ON rfm.key = profile.id
+                     WHERE profile.company_id = %(company)s
+                )
+                UPDATE crm_lifecycle_profile AS profile
+                   SET recency_score = target.recency_score,
+                       frequency_score = target.frequency_score,
+                       monetary_score = target.monetary_score,
+                       rfm_code = target.rfm_code,
+                       segment_id = target.segment_id,
+                       write_uid = %(uid)s,
+                       write_date = NOW() AT TIME ZONE 'UTC'
+                  FROM target
+                 WHERE profile.id = target.id
+                   AND (profile.recency_score IS DISTINCT FROM target.recency_score
+                        OR profile.frequency_score
+                           IS DISTINCT FROM target.frequency_score
+                        OR profile.monetary_score
+                           IS DISTINCT FROM target.monetary_score
+                        OR profile.segment_id IS DISTINCT FROM target.segment_id)
+                """,
+                rfm=rfm,
+                company=company.id,
+                uid=self.env.uid,
+            )
+        )
+        updated = self.env.cr.rowcount
+        self.env["crm.lifecycle.profile"].invalidate_model(
+            [*RFM_COLUMNS, "write_uid", "write_date"]
+        )
+        return updated

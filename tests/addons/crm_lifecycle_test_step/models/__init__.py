@@ -1,0 +1,2 @@
+from . import crm_lifecycle_profile
+from . import crm_lifecycle_scoring

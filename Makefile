@@ -8,6 +8,8 @@
 #   ODOO_CORE_ADDONS  Odoo's own addons dir (default: <dir of odoo.__file__>/addons)
 #   ADDONS            addons to test (default: crm_lifecycle,crm_collections,crm_support_ext)
 #   SKIP_LINT=1 / SKIP_ODOO=1   skip parts of `make test`
+#   PYTEST_ODOO_ADDONS          addons whose tests/ `make test` also runs under
+#                               pytest-odoo (default crm_lifecycle)
 #   PARTNERS, INVOICES          sizes for `make bench` (default 10000 / 100000)
 #   DEMO_HTTP_PORT              port for `make demo` (default 8069)
 
@@ -15,12 +17,12 @@ SHELL := /bin/bash
 PARTNERS ?= 10000
 INVOICES ?= 100000
 export ODOO_ADDONS_PATH ODOO_BIN ODOO_CORE_ADDONS ADDONS SKIP_LINT SKIP_ODOO \
-	PARTNERS INVOICES DEMO_HTTP_PORT
+	PYTEST_ODOO_ADDONS PARTNERS INVOICES DEMO_HTTP_PORT
 
-.PHONY: help test lint fmt demo bench check-odoo pg-start pg-stop
+.PHONY: help test lint fmt demo bench check-odoo pot pot-check pg-start pg-stop
 
 help:
-	@echo "make test | lint | fmt | demo | bench [PARTNERS=.. INVOICES=..] | check-odoo"
+	@echo "make test | lint | fmt | demo | bench [PARTNERS=.. INVOICES=..] | pot | pot-check | check-odoo"
 
 test:
 	bash tools/test.sh
@@ -39,3 +41,10 @@ bench:
 
 check-odoo:
 	bash tools/check_odoo.sh
+
+# <addon>/i18n/<addon>.pot exported by Odoo from a fresh no-demo database
+pot:
+	bash tools/pot.sh
+
+pot-check:
+	bash tools/pot.sh --check

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Lint: ruff check, ruff format --check, pylint-odoo (OCA mandatory checks),
-# prettier --check on the addons' XML.  Exit non-zero when any of them fails.
+# Lint = `pre-commit run -a --show-diff-on-failure` with the hooks of
+# .pre-commit-config.yaml (the one list of lint tools: pre-commit-hooks,
+# oca-odoo-pre-commit-hooks, ruff, pylint-odoo mandatory checks, prettier).
+# All hooks are local `language: system` hooks: no hook repository is cloned,
+# nothing is fetched. Exit non-zero when a hook fails or rewrites a file.
 #   LINT_INSTALL=0   do not pip/npm install the tools (test.sh already did)
+#   extra arguments are passed to `pre-commit run`, e.g. a hook id:
+#   `bash tools/lint.sh oca-checks-odoo-module`
 set -uo pipefail
 # shellcheck source=tools/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -12,35 +17,17 @@ if [[ "${LINT_INSTALL:-1}" != 0 ]]; then
         || die "pip install -r requirements-test.txt failed"
     ensure_prettier
 fi
+# the prettier hook calls .cache/node/node_modules/.bin/prettier
+[[ -x "$REPO_ROOT/.cache/node/node_modules/.bin/prettier" ]] \
+    || die "prettier missing in .cache/node: run without LINT_INSTALL=0"
+git -C "$REPO_ROOT" rev-parse --git-dir >/dev/null 2>&1 \
+    || die "pre-commit needs a git repository: run from a clone of the repository"
 
-addon_dirs
-py_targets=("${ADDON_DIRS[@]}")
-for d in tests tools; do [[ -d "$d" ]] && py_targets+=("$d"); done
-failed=()
-
-log "ruff check"
-"$PYTHON" -m ruff check --no-fix "${py_targets[@]}" || failed+=("ruff check")
-
-log "ruff format --check"
-"$PYTHON" -m ruff format --check "${py_targets[@]}" || failed+=("ruff format")
-
-if [[ ${#ADDON_DIRS[@]} -gt 0 ]]; then
-    log "pylint-odoo (.pylintrc-mandatory)"
-    "$PYTHON" -m pylint --rcfile=.pylintrc-mandatory "${ADDON_DIRS[@]}" || failed+=("pylint-odoo")
-
-    log "prettier --check (XML)"
-    mapfile -t xml_files < <(find "${ADDON_DIRS[@]}" -name '*.xml' -not -path '*/node_modules/*' | sort)
-    if [[ ${#xml_files[@]} -gt 0 ]]; then
-        "$PRETTIER" --no-color --config "$REPO_ROOT/.prettierrc.yml" --check "${xml_files[@]}" || failed+=("prettier")
-    else
-        echo "no XML files"
-    fi
+# pre-commit only sees files known to git: new files must be `git add`ed.
+log "pre-commit run -a (.pre-commit-config.yaml)"
+if "$PYTHON" -m pre_commit run -a --show-diff-on-failure "$@"; then
+    printf '\nlint OK\n'
 else
-    echo "no addon directories found for ADDONS=$ADDONS" >&2
-fi
-
-if [[ ${#failed[@]} -gt 0 ]]; then
-    printf '\nLINT FAILED: %s\n' "$(IFS=,; echo "${failed[*]}")" >&2
+    printf '\nLINT FAILED (hooks above; fixers may have rewritten files: see git diff)\n' >&2
     exit 1
 fi
-printf '\nlint OK\n'

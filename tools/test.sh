@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Full test run (what `make test` / CI runs):
 #   check Odoo -> install tools -> pure-Python unit tests (pytest) ->
-#   Odoo install + tests of the addons in a throwaway PostgreSQL cluster ->
-#   lint -> one final line "N passed, M failed".
+#   Odoo install + tests of the addons in a throwaway PostgreSQL cluster
+#   (Odoo's own runner: at_install, post_install, tours), its log checked with
+#   checklog-odoo (checklog-odoo.cfg) -> on that same database: the tests/ of
+#   PYTEST_ODOO_ADDONS again under pytest-odoo, and the .pot check
+#   (tools/pot.sh --check) -> lint -> one final line "N passed, M failed".
 #
 # Knobs: ADDONS (comma list), ADDONS_DIR, ODOO_BIN, ODOO_CORE_ADDONS,
 #        ODOO_ADDONS_PATH (extra dirs), SKIP_LINT=1, SKIP_ODOO=1,
+#        PYTEST_ODOO_ADDONS (comma list, default crm_lifecycle; empty: none),
 #        ODOO_TEST_TIMEOUT (seconds, default 3600), KEEP_LOGS=<dir>.
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,6 +25,30 @@ ODOO_PID=
 PASSED=0
 FAILED=0
 SUMMARY=()
+# "P F" of a pytest junit xml file, one per <testcase>: P passed (no failure,
+# error nor skip), F failed or errored; "0 1" when it is missing or unreadable.
+# Testcases, not the suite's "tests" attribute, which also counts passed
+# subtests (pytest >= 9) and so would count a test with subTest() many times.
+junit_counts() {
+    "$PYTHON" - "$1" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except Exception:
+    print(0, 1)
+    sys.exit()
+p = f = 0
+for case in root.iter("testcase"):
+    tags = {child.tag for child in case}
+    if tags & {"failure", "error"}:
+        f += 1
+    elif "skipped" not in tags:
+        p += 1
+print(p, f)
+PY
+}
+
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
@@ -68,7 +96,8 @@ fi
 
 # (f) pure-Python unit tests: <addon>/lib/tests (plain pytest, no Odoo).
 # --rootdir keeps pytest from importing the addon package (<addon>/__init__.py
-# imports Odoo models, which only works under odoo.addons.*).
+# imports Odoo models, which only works under odoo.addons.*); -p no:odoo keeps
+# the pytest-odoo plugin out even when ODOO_RC is set in the environment.
 addon_dirs
 for d in "${ADDON_DIRS[@]}"; do
     tdir="$d/lib/tests"
@@ -76,27 +105,10 @@ for d in "${ADDON_DIRS[@]}"; do
     name="$(basename "$d")"
     log "pytest $name/lib/tests"
     junit="$RUN_TMP/pytest-$name.xml"
-    "$PYTHON" -m pytest -q -p no:cacheprovider --rootdir="$tdir" \
+    "$PYTHON" -m pytest -q -p no:cacheprovider -p no:odoo --rootdir="$tdir" \
         --junitxml="$junit" "$tdir"
     prc=$?
-    read -r p f < <("$PYTHON" - "$junit" <<'PY'
-import sys
-import xml.etree.ElementTree as ET
-try:
-    root = ET.parse(sys.argv[1]).getroot()
-except Exception:
-    print(0, 1)
-    sys.exit()
-suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-t = f = e = s = 0
-for st in suites:
-    t += int(st.get("tests", 0))
-    f += int(st.get("failures", 0))
-    e += int(st.get("errors", 0))
-    s += int(st.get("skipped", 0))
-print(t - f - e - s, f + e)
-PY
-)
+    read -r p f < <(junit_counts "$junit")
     # exit 5 = no tests collected: not a failure, nothing counted
     if [[ $prc -ne 0 && $prc -ne 5 && $f -eq 0 ]]; then f=1; fi
     PASSED=$((PASSED + p))
@@ -118,7 +130,16 @@ if [[ "${SKIP_ODOO:-0}" != 1 ]]; then
     HTTP_PORT="$(free_port)"
     TAGS="$(sed -E 's#(^|,)#\1/#g' <<<"$ADDONS")"
     LOG="$RUN_TMP/odoo-test.log"
-    : >"$RUN_TMP/odoorc"
+    # Odoo rc of this run: read by the Odoo run (ODOO_RC) and by pytest-odoo
+    # (--odoo-config), which takes the addons path and the server from it.
+    cat >"$RUN_TMP/odoorc" <<EOF
+[options]
+addons_path = $ADDONS_PATH
+db_host = $PGHOST
+db_port = $PGPORT
+db_user = odoo
+data_dir = $RUN_TMP/data
+EOF
     log "Odoo: install $ADDONS and run tests (tags $TAGS) on db $DB"
     set -x
     # in the background + wait, so that INT/TERM traps run at once; killing
@@ -152,18 +173,61 @@ if [[ "${SKIP_ODOO:-0}" != 1 ]]; then
     else
         echo "!! Odoo test result line not found in the log (install crashed?)" >&2
     fi
-    err_lines="$(grep -cE '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) |FAIL: ' "$LOG")"
-    if [[ "$err_lines" -gt 0 ]]; then
-        echo "!! $err_lines ERROR/CRITICAL/FAIL line(s) in the Odoo log:" >&2
-        grep -nE '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) |FAIL: ' "$LOG" | head -n 50 >&2
+    # checklog-odoo: every WARNING, ERROR or CRITICAL record of the log fails,
+    # except the known-harmless ones listed (with reasons) in checklog-odoo.cfg.
+    log "checklog-odoo (checklog-odoo.cfg) on the Odoo log"
+    if "$PYTHON" -m checklog_odoo --no-echo -c "$REPO_ROOT/checklog-odoo.cfg" "$LOG" >&2; then
+        log_ok=1
+        echo "checklog-odoo: no WARNING/ERROR/CRITICAL record outside the ignore list" >&2
+    else
+        log_ok=0
+        echo "!! checklog-odoo: WARNING/ERROR/CRITICAL record(s) in the Odoo log (above)" >&2
     fi
-    # a crash, a non-zero exit or error lines with no counted failure still fail
-    if [[ $o_fail -eq 0 && ($orc -ne 0 || $err_lines -gt 0 || -z "$res_line") ]]; then
+    # a crash, a non-zero exit or a bad log with no counted failure still fail
+    if [[ $o_fail -eq 0 && ($orc -ne 0 || $log_ok -eq 0 || -z "$res_line") ]]; then
         o_fail=1
     fi
     PASSED=$((PASSED + o_pass))
     FAILED=$((FAILED + o_fail))
-    SUMMARY+=("odoo tests: $o_pass passed, $o_fail failed (exit $orc${res_line:+"; ${res_line##*odoo.tests.result: }"})")
+    SUMMARY+=("odoo tests: $o_pass passed, $o_fail failed (exit $orc${res_line:+"; ${res_line##*odoo.tests.result: }"}; log check $([[ $log_ok -eq 1 ]] && echo OK || echo FAILED))")
+
+    if [[ -n "$res_line" ]]; then
+        # (g2) pytest-odoo on the database Odoo's runner just installed: the
+        # addon's tests package (all its tests run post-install here; HttpCase
+        # tours are skipped without --odoo-http, Odoo's runner ran them).
+        IFS=',' read -r -a _pyt_addons <<<"${PYTEST_ODOO_ADDONS-crm_lifecycle}"
+        for a in "${_pyt_addons[@]}"; do
+            tdir="$ADDONS_DIR/$a/tests"
+            if [[ ! -f "$tdir/__init__.py" ]]; then
+                SUMMARY+=("pytest-odoo $a: no tests package, nothing run")
+                continue
+            fi
+            log "pytest-odoo $a/tests (database $DB)"
+            junit="$RUN_TMP/pytest-odoo-$a.xml"
+            timeout --kill-after=60 "${ODOO_TEST_TIMEOUT:-3600}" \
+                "$PYTHON" -m pytest -q -rfEs -p no:cacheprovider \
+                --odoo-config="$RUN_TMP/odoorc" --odoo-database="$DB" \
+                --junitxml="$junit" "$tdir" </dev/null
+            prc=$?
+            read -r p f < <(junit_counts "$junit")
+            if [[ $prc -ne 0 && $prc -ne 5 && $f -eq 0 ]]; then f=1; fi
+            PASSED=$((PASSED + p))
+            FAILED=$((FAILED + f))
+            SUMMARY+=("pytest-odoo $a: $p passed, $f failed (exit $prc)")
+        done
+
+        # (g3) the committed i18n/<addon>.pot files match Odoo's export from the
+        # test database (its demo data adds no term: same export as without).
+        log "pot check (tools/pot.sh --check on $DB)"
+        if POT_DB="$DB" bash "$HERE/pot.sh" --check; then
+            SUMMARY+=("pot check: OK")
+        else
+            FAILED=$((FAILED + 1))
+            SUMMARY+=("pot check: FAILED (counted as 1 failure; run make pot)")
+        fi
+    else
+        SUMMARY+=("pytest-odoo, pot check: not run (the Odoo install did not finish)")
+    fi
     pg_cluster_stop
 fi
 

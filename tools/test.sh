@@ -10,6 +10,7 @@
 # Knobs: ADDONS (comma list), ADDONS_DIR, ODOO_BIN, ODOO_CORE_ADDONS,
 #        ODOO_ADDONS_PATH (extra dirs), SKIP_LINT=1, SKIP_ODOO=1,
 #        PYTEST_ODOO_ADDONS (comma list, default crm_lifecycle; empty: none),
+#        TEST_ADDONS (tests/addons to install too, default crm_lifecycle_test_step),
 #        ODOO_TEST_TIMEOUT (seconds, default 3600), KEEP_LOGS=<dir>.
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -127,8 +128,16 @@ if [[ "${SKIP_ODOO:-0}" != 1 ]]; then
         || die "createdb $DB failed"
     odoo_cmd
     ADDONS_PATH="$(odoo_addons_path)" || exit 1
+    # Test-only addons (tests/addons): installed and tested beside ADDONS, e.g.
+    # crm_lifecycle_test_step adds a scoring step the documented way.
+    TEST_ADDONS="${TEST_ADDONS-crm_lifecycle_test_step}"
+    INSTALL="$ADDONS"
+    if [[ -n "$TEST_ADDONS" ]]; then
+        ADDONS_PATH="$ADDONS_PATH,$REPO_ROOT/tests/addons"
+        INSTALL="$ADDONS,$TEST_ADDONS"
+    fi
     HTTP_PORT="$(free_port)"
-    TAGS="$(sed -E 's#(^|,)#\1/#g' <<<"$ADDONS")"
+    TAGS="$(sed -E 's#(^|,)#\1/#g' <<<"$INSTALL")"
     LOG="$RUN_TMP/odoo-test.log"
     # Odoo rc of this run: read by the Odoo run (ODOO_RC) and by pytest-odoo
     # (--odoo-config), which takes the addons path and the server from it.
@@ -140,7 +149,7 @@ db_port = $PGPORT
 db_user = odoo
 data_dir = $RUN_TMP/data
 EOF
-    log "Odoo: install $ADDONS and run tests (tags $TAGS) on db $DB"
+    log "Odoo: install $INSTALL and run tests (tags $TAGS) on db $DB"
     set -x
     # in the background + wait, so that INT/TERM traps run at once; killing
     # `timeout` forwards the signal to Odoo.  tail --pid mirrors the log.
@@ -148,7 +157,7 @@ EOF
         "${ODOO_CMD[@]}" -d "$DB" \
         --db_host "$PGHOST" --db_port "$PGPORT" --db_user odoo \
         --addons-path "$ADDONS_PATH" --data-dir "$RUN_TMP/data" \
-        -i "$ADDONS" --test-enable --test-tags "$TAGS" \
+        -i "$INSTALL" --test-enable --test-tags "$TAGS" \
         --stop-after-init --max-cron-threads=0 \
         --http-interface 127.0.0.1 --http-port "$HTTP_PORT" \
         --log-level=info --without-demo= >"$LOG" 2>&1 </dev/null &

@@ -140,3 +140,33 @@ def percent_rank_score(values):
         rank = first_rank[value] / (n - 1) if n > 1 else 0.0
         scores.append(min(5, 1 + int(rank * 5)))
     return scores
+
+
+def valid_until(figures, today, thresholds, current_kind=None, stage_since=None):
+    """The last day on which :func:`decide` gives the decision it gives on
+    ``today``, as long as the figures do not change (``None``: for ever).
+
+    Every rule compares a number of days that grows with the date (days
+    since the last or the first purchase, days in the stage) with a limit,
+    so a decision can only change the day after one of these boundaries.
+    The result is conservative: the earliest boundary not yet passed, even
+    if crossing it happens to keep the decision. The scoring job
+    re-evaluates a customer whose figures are unchanged only after it.
+    """
+    if not figures.purchase_count or not figures.last_purchase_date:
+        return None
+    last = figures.last_purchase_date.toordinal()
+    first = figures.first_purchase_date.toordinal()
+    # Each boundary is the last day on which a comparison keeps its result.
+    boundaries = [
+        last + thresholds.churn_days,  # recency > churn_days
+        last + int(at_risk_limit(figures, thresholds)),  # recency > limit
+        first + thresholds.new_days,  # tenure <= new_days
+        first + thresholds.loyal_min_tenure_days - 1,  # tenure >= loyal tenure
+    ]
+    if stage_since:
+        # days in the stage <= new_days (won back kept)
+        boundaries.append(stage_since.toordinal() + thresholds.new_days)
+    day = today.toordinal()
+    ahead = [boundary for boundary in boundaries if boundary >= day]
+    return date.fromordinal(min(ahead)) if ahead else None

@@ -1,6 +1,9 @@
 import logging
+import threading
+from contextlib import closing
 
-from odoo import api, models
+from odoo import api, models, sql_db
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -15,35 +18,72 @@ MOVE_INDEX_SQL = f"""
 """
 
 
+def index_state(cr):
+    """``None`` without the index, else whether it is valid (a concurrent
+    build that was interrupted leaves an invalid index)."""
+    cr.execute(
+        """SELECT index.indisvalid
+             FROM pg_index index
+             JOIN pg_class class ON class.oid = index.indexrelid
+            WHERE class.relname = %s""",
+        [MOVE_INDEX],
+    )
+    row = cr.fetchone()
+    return row[0] if row else None
+
+
+def build_move_index(dbname):
+    """Build the index ``CONCURRENTLY`` (invoice writes go on meanwhile) on
+    an autocommit connection of its own. It waits for every transaction that
+    holds an older snapshot to end, the caller's included: call it from
+    outside any open transaction on ``dbname``."""
+    with closing(sql_db.db_connect(dbname).cursor()) as cr:
+        connection = cr._cnx
+        connection.autocommit = True
+        try:
+            state = index_state(cr)
+            if state:
+                return
+            if state is False:
+                cr.execute(
+                    SQL("DROP INDEX CONCURRENTLY %s", SQL.identifier(MOVE_INDEX))
+                )
+            _logger.info("Building %s concurrently", MOVE_INDEX)
+            cr.execute(MOVE_INDEX_SQL)
+            _logger.info("Built %s", MOVE_INDEX)
+        finally:
+            connection.autocommit = False
+
+
+def _build_move_index_logged(dbname):
+    try:
+        build_move_index(dbname)
+    except Exception:
+        # A failed build leaves no valid index: the daily job tries again.
+        _logger.exception("Building %s failed; the job will try again", MOVE_INDEX)
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
 
     @api.model
     def _cron_lifecycle_build_index(self):
-        """One-shot job after install: build the figures step's covering
-        index without blocking invoice writes (``CONCURRENTLY`` needs its
-        own autocommit connection, not the install transaction), then
-        deactivate itself. The scoring is correct, only slower, without it.
-        An invalid index left by an interrupted build is dropped and built
-        again."""
-        cr = self.env.cr
-        cr.execute(
-            """SELECT index.indisvalid
-                 FROM pg_index index
-                 JOIN pg_class class ON class.oid = index.indexrelid
-                WHERE class.relname = %s""",
-            [MOVE_INDEX],
-        )
-        row = cr.fetchone()
-        if not row or not row[0]:
-            with self.env.registry.cursor() as index_cr:
-                connection = index_cr._cnx
-                connection.autocommit = True
-                try:
-                    if row:
-                        index_cr.execute(f"DROP INDEX CONCURRENTLY {MOVE_INDEX}")
-                    _logger.info("Building %s concurrently", MOVE_INDEX)
-                    index_cr.execute(MOVE_INDEX_SQL)
-                finally:
-                    connection.autocommit = False
-        self.env["ir.cron"]._notify_progress(done=1, remaining=0, deactivate=True)
+        """Job after install: build the figures step's covering index without
+        blocking invoice writes, and deactivate itself once it exists.
+
+        ``CONCURRENTLY`` cannot run in the install transaction, nor in the
+        cron's: it waits for every older snapshot to end, and the cron worker
+        keeps a transaction open on its job while the job runs. So the job
+        starts the build in a thread with a connection of its own, which
+        proceeds once the job's transaction is over; the next run finds the
+        index valid and deactivates the job (an interrupted build is dropped
+        and built again). The scoring is correct, only slower, without it.
+        """
+        if index_state(self.env.cr):
+            self.env["ir.cron"]._notify_progress(done=1, remaining=0, deactivate=True)
+            return
+        threading.Thread(
+            target=_build_move_index_logged,
+            args=(self.env.cr.dbname,),
+            name=f"{MOVE_INDEX} build",
+        ).start()

@@ -78,6 +78,12 @@ class CrmLifecycleProfile(models.Model):
         help="The engine takes the stage back after this day. Empty: until "
         "unlocked by hand.",
     )
+    stage_valid_until = fields.Date(
+        readonly=True,
+        copy=False,
+        help="Technical: the last day the engine's stage decision holds while "
+        "the figures do not change; the nightly job decides again after it.",
+    )
     lock_reason = fields.Char(readonly=True, string="Override Reason")
     history_ids = fields.One2many(
         comodel_name="crm.lifecycle.history",
@@ -317,7 +323,14 @@ class CrmLifecycleProfile(models.Model):
         self._lifecycle_check_manager()
         self.check_access("write")
         locked = self.filtered("stage_locked").sudo()
-        locked.write({"stage_locked": False, "lock_until": False, "lock_reason": False})
+        locked.write(
+            {
+                "stage_locked": False,
+                "lock_until": False,
+                "lock_reason": False,
+                "stage_valid_until": False,
+            }
+        )
         locked.partner_id._message_log_batch(
             {
                 profile.partner_id.id: Markup("<p>%s</p>")
@@ -450,6 +463,7 @@ class CrmLifecycleProfile(models.Model):
                 "stage_locked": True,
                 "lock_until": lock_until,
                 "lock_reason": reason,
+                "stage_valid_until": False,
             }
         )
         self.env["crm.lifecycle.history"].sudo()._lifecycle_create_history(

@@ -72,6 +72,13 @@ class CrmLifecycleRun(models.Model):
     )
     partner_total = fields.Integer(string="Customers", readonly=True)
     partner_done = fields.Integer(string="Customers Done", readonly=True)
+    scored_count = fields.Integer(
+        string="Customers Scored",
+        readonly=True,
+        help="Customers that needed scoring: new, with changed figures or "
+        "scores, or whose stage decision had to be taken again. The others "
+        "are left as they are (a scoring would write nothing).",
+    )
     changed_count = fields.Integer(
         string="Customers Changed",
         readonly=True,
@@ -85,6 +92,11 @@ class CrmLifecycleRun(models.Model):
     )
     prepare_seconds = fields.Float(
         string="Preparation (s)", digits=(16, 1), readonly=True
+    )
+    step_keys = fields.Json(
+        readonly=True,
+        help="What each step's rules depended on (thresholds, stages): a "
+        "change makes the next run decide every customer again.",
     )
     rfm_cutpoints = fields.Json(
         string="RFM Cut-points",
@@ -224,19 +236,23 @@ class CrmLifecycleRun(models.Model):
                     "prepared": True,
                     "last_partner_id": 0,
                     "partner_done": 0,
+                    "partner_total": ctx.population,
                     "prepare_seconds": time.perf_counter() - start,
                 }
             )
             self._lifecycle_commit()
         todo = Scoring._scoring_partner_ids(ctx, after=self.last_partner_id)
-        self.partner_total = self.partner_done + len(todo)
+        self.step_keys = ctx.step_keys
+        # customers before the checkpoint, or that need no scoring, are done
+        base = self.partner_total - len(todo)
         for start in range(0, len(todo), batch_size):
             batch_ids = todo[start : start + batch_size]
             batch = self._lifecycle_run_batch(Scoring, ctx, batch_ids)
             self.write(
                 {
                     "last_partner_id": batch_ids[-1],
-                    "partner_done": self.partner_done + len(batch_ids),
+                    "partner_done": base + start + len(batch_ids),
+                    "scored_count": self.scored_count + len(batch_ids),
                     "changed_count": self.changed_count + batch.changed,
                     "stage_change_count": self.stage_change_count + batch.stage_changes,
                 }
@@ -244,11 +260,16 @@ class CrmLifecycleRun(models.Model):
             self._lifecycle_commit()
             done += len(batch_ids)
             self.env["ir.cron"]._notify_progress(
-                done=done,
-                remaining=self.partner_total - self.partner_done + later,
+                done=done, remaining=len(todo) - start - len(batch_ids) + later
             )
         Scoring._scoring_drop(ctx)
-        self.write({"state": "done", "end_datetime": fields.Datetime.now()})
+        self.write(
+            {
+                "state": "done",
+                "end_datetime": fields.Datetime.now(),
+                "partner_done": self.partner_total,
+            }
+        )
         self._lifecycle_commit()
         return done
 

@@ -20,11 +20,22 @@ ADHOC_TABLE_PREFIX = "crm_lifecycle_tmp_"
 class ScoringStep:
     """One step of the scoring pipeline.
 
-    :param name: the step's code; the pipeline calls the methods
-        ``_scoring_prepare_<name>(ctx)`` (set-based, required),
+    :param name: the step's code; the pipeline calls these methods of
+        ``crm.lifecycle.scoring`` when they exist (at least one of the first
+        two): ``_scoring_select_<name>(ctx, source)`` (SQL selecting
+        ``partner_id`` and the step's columns from ``source``, the rows of
+        the earlier steps; the first step's select is the population),
+        ``_scoring_prepare_<name>(ctx)`` (set-based SQL on the working table),
+        ``_scoring_summary_<name>(ctx, source)`` with
+        ``_scoring_store_summary_<name>(ctx, value)`` (a select step's
+        company-wide figure, one SQL value computed over all rows in the same
+        statement, e.g. the RFM cut-points),
         ``_scoring_batch_<name>(ctx, batch)`` (per-batch decisions, before the
-        batch is written, optional) and ``_scoring_after_write_<name>(ctx,
-        batch)`` (after it is written, optional) of ``crm.lifecycle.scoring``
+        batch is written), ``_scoring_keep_<name>(ctx)`` (SQL condition on the
+        working row ``w`` and the profile ``p``: the row needs the step's batch
+        part even though no written column changed; without it every row
+        does) and ``_scoring_after_write_<name>(ctx, batch)`` (after the batch
+        is written)
     :param sequence: the step's place in the pipeline (see
         :data:`STEP_SEQUENCES`)
     :param columns: ``{column: SQL type}`` the step adds to the working
@@ -32,12 +43,15 @@ class ScoringStep:
         ``crm.lifecycle.profile`` is written to the profile
     :param reads: working-table columns the step reads; each must be added by
         an earlier step
+    :param python_columns: those of ``columns`` that the step's batch part
+        decides in Python (``batch.python_values``) instead of SQL
     """
 
     name: str
     sequence: int
     columns: dict = field(default_factory=dict)
     reads: tuple = ()
+    python_columns: tuple = ()
 
 
 # The documented order of the steps, this addon's and those of later addons.
@@ -70,6 +84,15 @@ class ScoringContext:
     partner_ids: list = field(default_factory=list)
     run: models.BaseModel = None
     steps: list = field(default_factory=list)
+    # a run scores only the rows that need it (see ``_scoring_todo_query``);
+    # any other scoring scores every row, without shortcut
+    incremental: bool = False
+    # what the rules of each step depend on (thresholds, configuration): a
+    # step whose key differs from the last done run's re-evaluates every row
+    step_keys: dict = field(default_factory=dict)
+    previous_step_keys: dict = field(default_factory=dict)
+    # customers of the company (the first step's rows), set by the preparation
+    population: int = 0
     # columns of the working table written to the profile, with their SQL
     # value for a partner without a row; filled once per scoring
     write_columns: dict = field(default_factory=dict)
@@ -95,6 +118,9 @@ class ScoringBatch:
     values: dict
     current: dict
     decisions: dict = field(default_factory=dict)
+    # values decided in Python, written instead of the working table's:
+    # ``{column: {partner_id: value}}``
+    python_values: dict = field(default_factory=dict)
     written: dict = field(default_factory=dict)
     changed: int = 0
     stage_changes: int = 0
@@ -149,15 +175,27 @@ class CrmLifecycleScoring(models.AbstractModel):
                         columns=", ".join(missing),
                     )
                 )
-            if not hasattr(self, f"_scoring_prepare_{step.name}"):
+            if not any(
+                hasattr(self, f"_scoring_{part}_{step.name}")
+                for part in ("select", "prepare", "batch")
+            ):
                 raise UserError(
                     self.env._(
                         "The scoring step %(step)s has no method "
-                        "_scoring_prepare_%(step)s.",
+                        "_scoring_select_%(step)s, _scoring_prepare_%(step)s or "
+                        "_scoring_batch_%(step)s.",
                         step=step.name,
                     )
                 )
             known.update(step.columns)
+        if steps and not hasattr(self, f"_scoring_select_{steps[0].name}"):
+            raise UserError(
+                self.env._(
+                    "The first scoring step, %(step)s, must select the customers "
+                    "to score (_scoring_select_%(step)s).",
+                    step=steps[0].name,
+                )
+            )
         return steps
 
     # ------------------------------------------------------------
@@ -172,7 +210,7 @@ class CrmLifecycleScoring(models.AbstractModel):
             table = f"{RUN_TABLE_PREFIX}{run.id}"
         else:
             table = f"{ADHOC_TABLE_PREFIX}{uuid.uuid4().hex[:16]}"
-        return ScoringContext(
+        ctx = ScoringContext(
             company=company,
             date=today,
             table=table,
@@ -180,7 +218,19 @@ class CrmLifecycleScoring(models.AbstractModel):
             partner_ids=sorted(set(partner_ids or [])),
             run=run,
             steps=self._scoring_ordered_steps(),
+            incremental=bool(run),
         )
+        if run:
+            previous = run.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "=", "done"),
+                    ("id", "!=", run.id),
+                ],
+                limit=1,
+            )
+            ctx.previous_step_keys = previous.step_keys or {}
+        return ctx
 
     @api.model
     def _scoring_table_exists(self, ctx):
@@ -209,9 +259,156 @@ class CrmLifecycleScoring(models.AbstractModel):
                 SQL("") if ctx.run else SQL(" ON COMMIT DROP"),
             )
         )
+        # The leading select steps are composed into one INSERT; a select
+        # step after a prepare step updates the table.
+        pending, filled = [], False
+        keep_only_todo = self._scoring_can_filter(ctx)
         for step in ctx.steps:
-            getattr(self, f"_scoring_prepare_{step.name}")(ctx)
-        self.env.cr.execute(SQL("ANALYZE %s", ctx.sql_table))
+            select = getattr(self, f"_scoring_select_{step.name}", None)
+            prepare = getattr(self, f"_scoring_prepare_{step.name}", None)
+            if select and filled:
+                self._scoring_update_from_select(ctx, step, select)
+            elif select:
+                pending.append((step, select))
+            if prepare:
+                if not filled:
+                    self._scoring_insert_selects(ctx, pending, keep_only_todo)
+                    filled = True
+                prepare(ctx)
+        if not filled:
+            self._scoring_insert_selects(ctx, pending, keep_only_todo)
+
+    @api.model
+    def _scoring_can_filter(self, ctx):
+        """Whether a run's INSERT may keep only the rows to score: every
+        column is known when the composed selects are inserted (no prepare
+        step adds columns, none runs before a select step)."""
+        if not ctx.incremental:
+            return False
+        selects = [
+            index
+            for index, step in enumerate(ctx.steps)
+            if hasattr(self, f"_scoring_select_{step.name}")
+        ]
+        last_select = max(selects, default=-1)
+        for index, step in enumerate(ctx.steps):
+            if not hasattr(self, f"_scoring_prepare_{step.name}"):
+                continue
+            sql_columns = set(step.columns) - set(step.python_columns)
+            if index <= last_select or sql_columns:
+                return False
+        return True
+
+    @api.model
+    def _scoring_insert_selects(self, ctx, selects, keep_only_todo=False):
+        """Fill the working table with one INSERT of the composed selects:
+        each select reads the rows of the selects before it. With
+        ``keep_only_todo``, only the rows to score are kept (see
+        :meth:`_scoring_todo_condition`). The same statement counts the
+        population and evaluates the steps' summaries
+        (``_scoring_summary_<step>(ctx, source)``, stored by
+        ``_scoring_store_summary_<step>(ctx, value)``)."""
+        ctes, names = [], ["partner_id"]
+        accumulated = None
+        for index, (step, select) in enumerate(selects):
+            step_names = list(step.columns)
+            aliases = SQL(", ").join(
+                SQL.identifier(name) for name in ["partner_id", *step_names]
+            )
+            current = SQL.identifier(f"s_{index}")
+            source = SQL.identifier(accumulated) if accumulated else None
+            ctes.append(
+                SQL(
+                    "%s(%s) AS MATERIALIZED (%s)",
+                    current,
+                    aliases,
+                    select(ctx, source),
+                )
+            )
+            if accumulated is None:
+                accumulated = f"s_{index}"
+            else:
+                joined = SQL.identifier(f"a_{index}")
+                ctes.append(
+                    SQL(
+                        """%s AS (SELECT a.*, %s FROM %s a
+                              LEFT JOIN %s s ON s.partner_id = a.partner_id)""",
+                        joined,
+                        SQL(", ").join(
+                            SQL("s.%s", SQL.identifier(name)) for name in step_names
+                        ),
+                        SQL.identifier(accumulated),
+                        current,
+                    )
+                )
+                accumulated = f"a_{index}"
+            names += step_names
+        rows = SQL.identifier(accumulated)
+        if keep_only_todo:
+            rows = SQL(
+                """(SELECT w.* FROM %(rows)s w
+                     LEFT JOIN crm_lifecycle_profile p
+                            ON p.partner_id = w.partner_id
+                           AND p.company_id = %(company)s
+                    WHERE %(todo)s)""",
+                rows=rows,
+                company=ctx.company.id,
+                todo=self._scoring_todo_condition(ctx),
+            )
+        summaries = []
+        for step, _select in selects:
+            summary = getattr(self, f"_scoring_summary_{step.name}", None)
+            if summary:
+                summaries.append(
+                    (step, SQL("(%s)", summary(ctx, SQL.identifier(accumulated))))
+                )
+        columns = SQL(", ").join(SQL.identifier(name) for name in names)
+        # The planner's row estimates of joined CTEs are far off (millions):
+        # JIT compiling the statement would cost more than running it.
+        self.env.cr.execute("SET LOCAL jit = off")
+        self.env.cr.execute(
+            SQL(
+                """WITH %(ctes)s,
+                        inserted AS (INSERT INTO %(table)s (%(columns)s)
+                                     SELECT %(columns)s FROM %(rows)s r
+                                  RETURNING 1)
+                   SELECT (SELECT COUNT(*) FROM %(all)s),
+                          (SELECT COUNT(*) FROM inserted)%(summaries)s""",
+                ctes=SQL(", ").join(ctes),
+                table=ctx.sql_table,
+                columns=columns,
+                rows=rows,
+                all=SQL.identifier(accumulated),
+                summaries=SQL("").join(
+                    SQL(", %s", summary) for _step, summary in summaries
+                ),
+            )
+        )
+        row = self.env.cr.fetchone()
+        self.env.cr.execute("SET LOCAL jit = DEFAULT")
+        ctx.population = row[0]
+        for (step, _summary), value in zip(summaries, row[2:], strict=True):
+            getattr(self, f"_scoring_store_summary_{step.name}")(ctx, value)
+
+    @api.model
+    def _scoring_update_from_select(self, ctx, step, select):
+        names = list(step.columns)
+        self.env.cr.execute(
+            SQL(
+                """UPDATE %(table)s w SET %(assign)s
+                     FROM (%(select)s) AS s(%(aliases)s)
+                    WHERE s.partner_id = w.partner_id""",
+                table=ctx.sql_table,
+                assign=SQL(", ").join(
+                    SQL("%s = s.%s", SQL.identifier(n), SQL.identifier(n))
+                    for n in names
+                ),
+                select=select(ctx, ctx.sql_table),
+                aliases=SQL(", ").join(
+                    SQL.identifier(n) for n in ["partner_id", *names]
+                ),
+            )
+        )
 
     @api.model
     def _scoring_drop(self, ctx):
@@ -219,15 +416,43 @@ class CrmLifecycleScoring(models.AbstractModel):
 
     @api.model
     def _scoring_partner_ids(self, ctx, after=0):
-        """The partners of the working table after ``after``, in order."""
+        """The partners of the working table after ``after`` to score, in
+        order: all of them, or for a run only those that need it (see
+        :meth:`_scoring_todo_condition`)."""
+        condition = self._scoring_todo_condition(ctx) if ctx.incremental else None
         self.env.cr.execute(
             SQL(
-                "SELECT partner_id FROM %s WHERE partner_id > %s ORDER BY 1",
-                ctx.sql_table,
-                after,
+                """SELECT w.partner_id
+                     FROM %(table)s w
+                LEFT JOIN crm_lifecycle_profile p
+                       ON p.partner_id = w.partner_id AND p.company_id = %(company)s
+                    WHERE w.partner_id > %(after)s AND %(condition)s
+                 ORDER BY 1""",
+                table=ctx.sql_table,
+                company=ctx.company.id,
+                after=after,
+                condition=condition or SQL("TRUE"),
             )
         )
         return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _scoring_todo_condition(self, ctx):
+        """SQL condition on the working row ``w`` and the profile ``p``: the
+        customer needs scoring because it has no profile, a column written
+        from the working table differs, or a step with a batch part needs it
+        (``_scoring_keep_<step>``). Skipping the others is exact: a scoring
+        of them would write nothing (``crm.lifecycle.run.
+        _lifecycle_count_mismatches`` checks it from scratch)."""
+        parts = [SQL("p.id IS NULL")]
+        for name, value in self._scoring_write_columns(ctx).items():
+            parts.append(SQL("p.%s IS DISTINCT FROM %s", SQL.identifier(name), value))
+        for step in ctx.steps:
+            if not hasattr(self, f"_scoring_batch_{step.name}"):
+                continue
+            keep = getattr(self, f"_scoring_keep_{step.name}", None)
+            parts.append(keep(ctx) if keep else SQL("TRUE"))
+        return SQL("(%s)", SQL(" OR ").join(parts))
 
     @api.model
     def _scoring_flush(self):
@@ -314,14 +539,21 @@ class CrmLifecycleScoring(models.AbstractModel):
     def _scoring_write_columns(self, ctx):
         """Columns of the working table that are stored fields of the
         profile, with the SQL value of each for a partner without a value
-        (zero for numbers, false for booleans, NULL otherwise)."""
+        (zero for numbers, false for booleans, NULL otherwise). Columns that
+        a step decides in Python (``ScoringStep.python_columns``) are left
+        out: the batch writes them from its ``python_values``."""
         if ctx.write_columns:
             return ctx.write_columns
         fields_ = self.env["crm.lifecycle.profile"]._fields
         for step in ctx.steps:
             for name in step.columns:
                 field_ = fields_.get(name)
-                if not field_ or not field_.store or name == "partner_id":
+                if (
+                    not field_
+                    or not field_.store
+                    or name == "partner_id"
+                    or name in step.python_columns
+                ):
                     continue
                 column = SQL("w.%s", SQL.identifier(name))
                 if field_.type in ("integer", "float", "monetary"):
@@ -334,12 +566,23 @@ class CrmLifecycleScoring(models.AbstractModel):
         return ctx.write_columns
 
     @api.model
+    def _scoring_python_columns(self, ctx):
+        """``{column: SQL type}`` of the columns decided in Python."""
+        return {
+            name: step.columns[name]
+            for step in ctx.steps
+            for name in step.python_columns
+        }
+
+    @api.model
     def _scoring_write_batch(self, ctx, batch):
         """Write the batch set-based: update the profiles whose values differ
         or that get their first stage, insert the missing ones, leave the
         others untouched. Fills ``batch.written`` (``{partner_id:
         profile_id}``) and ``batch.changed``."""
-        columns = self._scoring_write_columns(ctx)
+        Profile = self.env["crm.lifecycle.profile"]
+        columns = dict(self._scoring_write_columns(ctx))
+        python = self._scoring_python_columns(ctx)
         initial = batch.decisions.get("initial_stage", {})
         partner_ids = batch.partner_ids
         stage_ids = [initial.get(pid) for pid in partner_ids]
@@ -349,18 +592,29 @@ class CrmLifecycleScoring(models.AbstractModel):
             .browse({sid for sid in stage_ids if sid})
         )
         attrs = {stage.id: (stage.kind, stage.sequence) for stage in stages}
+        arrays = [
+            SQL("%s::int4[]", partner_ids),
+            SQL("%s::int4[]", stage_ids),
+            SQL("%s::varchar[]", [attrs[sid][0] if sid else None for sid in stage_ids]),
+            SQL("%s::int4[]", [attrs[sid][1] if sid else None for sid in stage_ids]),
+        ]
+        aliases = ["partner_id", "stage_id", "kind", "sequence"]
+        for name, sql_type in python.items():
+            values = batch.python_values.get(name, {})
+            arrays.append(
+                SQL("%s::%s[]", [values.get(pid) for pid in partner_ids], SQL(sql_type))
+            )
+            aliases.append(f"py_{name}")
+            columns[name] = SQL("b.%s", SQL.identifier(f"py_{name}"))
         source = SQL(
             """
-            unnest(%(batch)s::int4[], %(stages)s::int4[], %(kinds)s::varchar[],
-                   %(sequences)s::int4[]) AS b(partner_id, stage_id, kind, sequence)
+            unnest(%(arrays)s) AS b(%(aliases)s)
             LEFT JOIN %(table)s w
                    ON w.partner_id = b.partner_id
                   AND w.partner_id BETWEEN %(first)s AND %(last)s
             """,
-            batch=partner_ids,
-            stages=stage_ids,
-            kinds=[attrs[sid][0] if sid else None for sid in stage_ids],
-            sequences=[attrs[sid][1] if sid else None for sid in stage_ids],
+            arrays=SQL(", ").join(arrays),
+            aliases=SQL(", ").join(SQL.identifier(alias) for alias in aliases),
             table=ctx.sql_table,
             first=partner_ids[0],
             last=partner_ids[-1],
@@ -430,16 +684,12 @@ class CrmLifecycleScoring(models.AbstractModel):
         )
         inserted = dict(cr.fetchall())
         written.update(inserted)
+        empty_state = dict.fromkeys(Profile._lifecycle_state_columns()[1:])
         for partner_id, profile_id in inserted.items():
-            batch.current[partner_id] = {
-                "id": profile_id,
-                **dict.fromkeys(
-                    self.env["crm.lifecycle.profile"]._lifecycle_state_columns()[1:]
-                ),
-            }
+            batch.current[partner_id] = {"id": profile_id, **empty_state}
         batch.written = written
         batch.changed = len(written)
-        self.env["crm.lifecycle.profile"].invalidate_model()
+        Profile.invalidate_model()
 
     # ------------------------------------------------------------
     # ENTRY POINTS (one transaction)

@@ -24,7 +24,8 @@ class CrmLifecycleScoring(models.AbstractModel):
     """Step ``figures``: purchase figures from posted invoices and refunds.
 
     The first step: it also decides who is scored (the customers with
-    figures and every partner that already has a profile in the company).
+    figures, and every partner that already has a profile in the company or,
+    for a scoring of some partners, those partners).
     """
 
     _inherit = "crm.lifecycle.scoring"
@@ -36,36 +37,10 @@ class CrmLifecycleScoring(models.AbstractModel):
         ]
 
     @api.model
-    def _scoring_prepare_figures(self, ctx):
-        """Insert the figures of the customers as of ``ctx.date``, then the
-        other partners to score (with a profile, or asked for) without
-        figures."""
-        columns = SQL(", ").join(SQL.identifier(name) for name in FIGURE_COLUMNS)
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                "INSERT INTO %s (partner_id, %s) %s",
-                ctx.sql_table,
-                columns,
-                self._lifecycle_figures_query(ctx),
-            )
-        )
-        if ctx.full:
-            others = SQL(
-                """SELECT partner_id FROM crm_lifecycle_profile
-                    WHERE company_id = %s""",
-                ctx.company.id,
-            )
-        else:
-            others = SQL("SELECT unnest(%s::int4[])", ctx.partner_ids)
-        cr.execute(
-            SQL(
-                """INSERT INTO %(table)s (partner_id) %(others)s
-                   ON CONFLICT (partner_id) DO NOTHING""",
-                table=ctx.sql_table,
-                others=others,
-            )
-        )
+    def _scoring_select_figures(self, ctx, source):
+        """The population and its figures (the first step: ``source`` is
+        ``None``)."""
+        return self._lifecycle_figures_query(ctx)
 
     @api.model
     def _lifecycle_figures_query(self, ctx):
@@ -74,14 +49,20 @@ class CrmLifecycleScoring(models.AbstractModel):
 
         Customers are the commercial partners with posted customer invoices
         or refunds dated up to that day in the root company or its branches,
-        or with an open opportunity. Amounts are untaxed, in company
+        or with an open opportunity; partners that already have a profile are
+        scored too (a full scoring). Amounts are untaxed, in company
         currency; refunds reduce revenue and are not purchases. A scoring of
-        some partners reads only theirs. Override to count more (e.g. sales
-        orders): keep the columns.
+        some partners reads only theirs, and returns a row for each of them.
+        Override to count more (e.g. sales orders): keep the columns.
         """
         if ctx.full:
             only = only_lead = SQL("")
+            others = SQL(
+                "SELECT partner_id FROM crm_lifecycle_profile WHERE company_id = %s",
+                ctx.company.id,
+            )
         else:
+            others = SQL("SELECT unnest(%s::int4[]) AS partner_id", ctx.partner_ids)
             only = SQL("AND commercial_partner_id = ANY(%s)", ctx.partner_ids)
             only_lead = SQL(
                 "AND partner.commercial_partner_id = ANY(%s)", ctx.partner_ids
@@ -110,7 +91,7 @@ class CrmLifecycleScoring(models.AbstractModel):
                                  FILTER (WHERE invoice_date > %(since)s), 0),
                              %(digits)s) AS revenue_12m
                   FROM account_move
-                 WHERE company_id = ANY(%(companies)s)
+                 WHERE %(company_filter)s
                    AND state = 'posted'
                    AND move_type IN ('out_invoice', 'out_refund')
                    AND commercial_partner_id IS NOT NULL
@@ -126,8 +107,9 @@ class CrmLifecycleScoring(models.AbstractModel):
                    AND lead.active
                    AND lead.probability < 100
                    %(only_lead)s
-            )
-            SELECT COALESCE(invoiced.partner_id, prospects.partner_id),
+            ), others AS (%(others)s)
+            SELECT COALESCE(invoiced.partner_id, prospects.partner_id,
+                            others.partner_id),
                    invoiced.first_purchase_date,
                    invoiced.last_purchase_date,
                    COALESCE(invoiced.purchase_count, 0),
@@ -149,11 +131,20 @@ class CrmLifecycleScoring(models.AbstractModel):
                    prospects.partner_id IS NOT NULL
               FROM invoiced
               FULL JOIN prospects ON prospects.partner_id = invoiced.partner_id
+              FULL JOIN others
+                     ON others.partner_id = COALESCE(invoiced.partner_id,
+                                                     prospects.partner_id)
             """,
             companies=ctx.company_ids,
+            # one company (no branches): an equality lets the covering index
+            # feed the grouping in partner order
+            company_filter=SQL("company_id = %s", ctx.company_ids[0])
+            if len(ctx.company_ids) == 1
+            else SQL("company_id = ANY(%s)", ctx.company_ids),
             today=ctx.date,
             since=ctx.date - relativedelta(years=1),
             digits=company.currency_id.decimal_places,
             only=only,
             only_lead=only_lead,
+            others=others,
         )

@@ -42,71 +42,109 @@ class CrmLifecycleScoring(models.AbstractModel):
         ]
 
     @api.model
-    def _scoring_prepare_rfm(self, ctx):
-        if ctx.full:
-            scores = self._lifecycle_rfm_rank_query(
-                SQL(
-                    "SELECT partner_id AS key, last_purchase_date, purchase_count, "
-                    "revenue_total FROM %s",
-                    ctx.sql_table,
-                )
+    def _scoring_select_rfm(self, ctx, source):
+        """Scores of the customers of ``source``: ranked among all of them
+        for a full scoring, placed against the last run's cut-points
+        otherwise.
+
+        A run whose customers' ranked figures (last purchase, purchase
+        count, revenue) and segments are all as the stored profiles have
+        them reuses the stored scores: the ranking would give them again.
+        """
+        if not ctx.full:
+            return self._lifecycle_rfm_cut_query(
+                source, self._lifecycle_rfm_cutpoints(ctx.company)
             )
-        else:
-            scores = self._lifecycle_rfm_cut_query(
-                ctx, self._lifecycle_rfm_cutpoints(ctx.company)
-            )
-        self.env.cr.execute(
+        ranked = self._lifecycle_rfm_rank_query(
             SQL(
-                """
-                UPDATE %(table)s w
-                   SET recency_score = s.recency_score,
-                       frequency_score = s.frequency_score,
-                       monetary_score = s.monetary_score,
-                       rfm_code = s.rfm_code,
-                       segment_id = s.segment_id
-                  FROM (%(scores)s) s
-                 WHERE s.key = w.partner_id
-                """,
-                table=ctx.sql_table,
-                scores=scores,
+                "SELECT partner_id AS key, last_purchase_date, purchase_count, "
+                "revenue_total FROM %s",
+                source,
             )
         )
-        if ctx.full and ctx.run:
-            ctx.run.rfm_cutpoints = self._lifecycle_rfm_read_cutpoints(
-                SQL("SELECT * FROM %s", ctx.sql_table)
+        if not ctx.incremental:
+            return ranked
+        ctx.step_keys["rfm"] = self._lifecycle_rfm_key()
+        if ctx.previous_step_keys.get("rfm") != ctx.step_keys["rfm"]:
+            return ranked
+        return SQL(
+            """
+            WITH changed AS (
+                SELECT 1 FROM %(source)s s
+             LEFT JOIN crm_lifecycle_profile p
+                    ON p.partner_id = s.partner_id AND p.company_id = %(company)s
+                 WHERE p.id IS NULL
+                    OR p.last_purchase_date IS DISTINCT FROM s.last_purchase_date
+                    OR p.purchase_count IS DISTINCT FROM s.purchase_count
+                    OR p.revenue_total IS DISTINCT FROM s.revenue_total
+                 LIMIT 1
             )
+            SELECT * FROM (%(ranked)s) ranked WHERE EXISTS (SELECT 1 FROM changed)
+            UNION ALL
+            SELECT p.partner_id, p.recency_score, p.frequency_score,
+                   p.monetary_score, p.rfm_code, p.segment_id
+              FROM crm_lifecycle_profile p
+             WHERE p.company_id = %(company)s AND p.purchase_count > 0
+               AND NOT EXISTS (SELECT 1 FROM changed)
+            """,
+            source=source,
+            company=ctx.company.id,
+            ranked=ranked,
+        )
+
+    @api.model
+    def _lifecycle_rfm_key(self):
+        """What the segments of the scores depend on."""
+        self.env["crm.lifecycle.segment"].flush_model()
+        self.env.cr.execute(
+            """SELECT id, active, sequence, recency_min, recency_max,
+                      frequency_min, frequency_max, monetary_min, monetary_max
+                 FROM crm_lifecycle_segment ORDER BY id"""
+        )
+        return repr(self.env.cr.fetchall())
+
+    @api.model
+    def _scoring_summary_rfm(self, ctx, source):
+        """The cut-points of a run's ranking, stored on the run."""
+        if not (ctx.full and ctx.run):
+            return SQL("NULL")
+        return self._lifecycle_rfm_cutpoints_sql(source)
+
+    @api.model
+    def _scoring_store_summary_rfm(self, ctx, value):
+        if ctx.full and ctx.run:
+            ctx.run.rfm_cutpoints = value
 
     # ------------------------------------------------------------
     # CUT-POINTS
     # ------------------------------------------------------------
 
     @api.model
-    def _lifecycle_rfm_read_cutpoints(self, source):
-        """``{score: [lowest value of score 2, 3, 4, 5]}`` (JSON-ready) of
-        the scored rows of ``source``."""
-        parts = []
+    def _lifecycle_rfm_cutpoints_sql(self, source):
+        """SQL of ``{score: [lowest value of score 2, 3, 4, 5]}`` (JSON, the
+        values as text) over the scored rows of ``source``."""
+        objects = []
         for score, (figure, _type) in RFM_SOURCES.items():
-            for level in (2, 3, 4, 5):
-                parts.append(
-                    SQL(
-                        "MIN(%s) FILTER (WHERE %s >= %s)",
-                        SQL.identifier(figure),
-                        SQL.identifier(score),
-                        level,
-                    )
+            values = SQL(", ").join(
+                SQL(
+                    "MIN(%s) FILTER (WHERE %s >= %s)::text",
+                    SQL.identifier(figure),
+                    SQL.identifier(score),
+                    level,
                 )
-        self.env.cr.execute(
-            SQL("SELECT %s FROM (%s) AS source", SQL(", ").join(parts), source)
+                for level in (2, 3, 4, 5)
+            )
+            objects.append(SQL("%s, json_build_array(%s)", score, values))
+        return SQL(
+            "SELECT json_build_object(%s) FROM %s AS source",
+            SQL(", ").join(objects),
+            source,
         )
-        row = self.env.cr.fetchone()
-        cuts = {}
-        for index, score in enumerate(RFM_SOURCES):
-            values = row[index * 4 : index * 4 + 4]
-            cuts[score] = [
-                value if value is None or isinstance(value, int) else str(value)
-                for value in values
-            ]
-        return cuts
+
+    @api.model
+    def _lifecycle_rfm_read_cutpoints(self, source):
+        self.env.cr.execute(self._lifecycle_rfm_cutpoints_sql(SQL("(%s)", source)))
+        return self.env.cr.fetchone()[0]
 
     @api.model
     def _lifecycle_rfm_cutpoints(self, company):
@@ -146,9 +184,9 @@ class CrmLifecycleScoring(models.AbstractModel):
         )
 
     @api.model
-    def _lifecycle_rfm_cut_query(self, ctx, cuts):
-        """SQL scoring the working table's customers against ``cuts``: one
-        plus the number of cut-points at or below the customer's value."""
+    def _lifecycle_rfm_cut_query(self, source, cuts):
+        """SQL scoring the customers of ``source`` against ``cuts``: one plus
+        the number of cut-points at or below the customer's value."""
         scored = []
         for score, (figure, sql_type) in RFM_SOURCES.items():
             scored.append(
@@ -165,7 +203,7 @@ class CrmLifecycleScoring(models.AbstractModel):
             SQL(
                 "SELECT w.partner_id AS key, %s FROM %s w WHERE w.purchase_count > 0",
                 SQL(", ").join(scored),
-                ctx.sql_table,
+                source,
             )
         )
 
@@ -208,7 +246,7 @@ class CrmLifecycleScoring(models.AbstractModel):
         ``r``, ``f``, ``m``)."""
         return SQL(
             """
-            WITH scored AS (%s), grid AS (
+            WITH scored AS (%s), grid AS MATERIALIZED (
                 -- the segment of each of the 125 score combinations
                 SELECT r, f, m,
                        (SELECT segment.id

@@ -1,11 +1,17 @@
+from datetime import date
+
 from markupsafe import Markup
 
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..lib import stage_engine
 from .crm_lifecycle_scoring import STEP_SEQUENCES, ScoringStep
 from .crm_lifecycle_stage import STAGE_KINDS
+
+# ``stage_valid_until`` of a decision that no passing day changes.
+FOREVER = date(9999, 12, 31)
 
 
 class CrmLifecycleScoring(models.AbstractModel):
@@ -26,6 +32,8 @@ class CrmLifecycleScoring(models.AbstractModel):
             ScoringStep(
                 "stage",
                 STEP_SEQUENCES["stage"],
+                columns={"stage_valid_until": "date"},
+                python_columns=("stage_valid_until",),
                 reads=(
                     "purchase_count",
                     "purchase_count_12m",
@@ -37,41 +45,92 @@ class CrmLifecycleScoring(models.AbstractModel):
         ]
 
     @api.model
-    def _scoring_prepare_stage(self, ctx):
-        """Nothing set-based: the stages of the batch are decided in Python."""
+    def _scoring_keep_stage(self, ctx):
+        """A customer whose figures did not change needs a new decision once
+        its stored one may have expired (``stage_valid_until``), when it has
+        no stage, or when the rules changed since the last run."""
+        ctx.step_keys["stage"] = self._lifecycle_rules_key(ctx.company)
+        if ctx.previous_step_keys.get("stage") != ctx.step_keys["stage"]:
+            return SQL("TRUE")
+        return SQL(
+            """(p.stage_id IS NULL OR p.stage_valid_until IS NULL
+                OR p.stage_valid_until < %s)""",
+            ctx.date,
+        )
+
+    @api.model
+    def _lifecycle_rules_key(self, company):
+        """What the stage decisions depend on besides the figures."""
+        stages = self._lifecycle_stages()
+        return repr(
+            (
+                self._lifecycle_thresholds(company),
+                sorted((kind, stage.id) for kind, stage in stages.items()),
+            )
+        )
 
     @api.model
     def _scoring_batch_stage(self, ctx, batch):
         """Decide the stage of each customer of the batch. Stores
         ``{partner_id: stage_id}`` for customers without a stage yet under
         ``initial_stage`` (written with the batch), ``{partner_id: (stage,
-        decision)}`` under ``stage`` for all decided customers, and the
-        partners whose override lock ended under ``unlock``."""
+        decision)}`` under ``stage`` for the customers whose stage changes,
+        the partners whose override lock ended under ``unlock``, and the day
+        until which each decision holds in ``stage_valid_until``."""
         stages = self._lifecycle_stages()
         stage_ids = {kind: stage.id for kind, stage in stages.items()}
         thresholds = self._lifecycle_thresholds(ctx.company)
         today = ctx.date
-        decided, initial, unlock = {}, {}, []
+        decided, initial, unlock, until = {}, {}, [], {}
         empty = {}
         for partner_id in batch.partner_ids:
             state = batch.current.get(partner_id, empty)
             if state.get("stage_locked"):
                 lock_until = state["lock_until"]
                 if not lock_until or lock_until >= today:
+                    until[partner_id] = lock_until or FOREVER
                     continue
                 unlock.append(partner_id)
-            decision = self._lifecycle_decide_stage(
-                batch.values.get(partner_id, empty), state, today, thresholds
-            )
+            vals = batch.values.get(partner_id, empty)
+            decision = self._lifecycle_decide_stage(vals, state, today, thresholds)
             stage_id = stage_ids[decision.kind]
-            if state.get("stage_id") == stage_id:
-                continue
-            decided[partner_id] = (stages[decision.kind], decision)
-            if not state.get("stage_id"):
-                initial[partner_id] = stage_id
+            if state.get("stage_id") != stage_id:
+                decided[partner_id] = (stages[decision.kind], decision)
+                if not state.get("stage_id"):
+                    initial[partner_id] = stage_id
+                state = {"stage_kind": decision.kind, "stage_date": today}
+            until[partner_id] = self._lifecycle_stage_valid_until(
+                vals, state, today, thresholds, decision
+            )
         batch.decisions["stage"] = decided
         batch.decisions["initial_stage"] = initial
         batch.decisions["unlock"] = unlock
+        batch.python_values["stage_valid_until"] = until
+
+    @api.model
+    def _lifecycle_stage_valid_until(self, vals, state, today, thresholds, decision):
+        """The last day the stage decided today holds while the figures do
+        not change (see :func:`~..lib.stage_engine.valid_until`); the job
+        does not decide again before. ``state`` is the stage state once the
+        decision is written.
+
+        Override together with :meth:`_lifecycle_decide_stage` when an added
+        rule depends on the date: return the day your rule may change its
+        mind at the latest (``today`` re-decides tomorrow).
+        """
+        again = self._lifecycle_decide_stage(vals, state, today, thresholds)
+        if again.kind != decision.kind:
+            return today
+        return (
+            stage_engine.valid_until(
+                self._lifecycle_figures(vals),
+                today,
+                thresholds,
+                current_kind=state.get("stage_kind"),
+                stage_since=state.get("stage_date"),
+            )
+            or FOREVER
+        )
 
     @api.model
     def _scoring_after_write_stage(self, ctx, batch):
@@ -209,19 +268,22 @@ class CrmLifecycleScoring(models.AbstractModel):
         Override to add a rule: return your own decision (a kind and a reason
         code that :meth:`_lifecycle_reason` knows) or ``super()``'s.
         """
-        figures = stage_engine.Figures(
+        return stage_engine.decide(
+            self._lifecycle_figures(vals),
+            today,
+            thresholds,
+            current_kind=state.get("stage_kind"),
+            stage_since=state.get("stage_date"),
+        )
+
+    @api.model
+    def _lifecycle_figures(self, vals):
+        return stage_engine.Figures(
             purchase_count=vals.get("purchase_count") or 0,
             purchase_count_12m=vals.get("purchase_count_12m") or 0,
             first_purchase_date=vals.get("first_purchase_date"),
             last_purchase_date=vals.get("last_purchase_date"),
             avg_interval_days=float(vals.get("avg_interval_days") or 0),
-        )
-        return stage_engine.decide(
-            figures,
-            today,
-            thresholds,
-            current_kind=state.get("stage_kind"),
-            stage_since=state.get("stage_date"),
         )
 
     @api.model

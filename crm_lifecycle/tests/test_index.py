@@ -1,6 +1,9 @@
+from unittest.mock import patch
+
 from odoo.tests import TransactionCase, tagged
 
 from ..hooks import uninstall_hook
+from ..models import account_move
 from ..models.account_move import MOVE_INDEX, MOVE_INDEX_SQL
 
 
@@ -28,3 +31,28 @@ class TestMoveIndex(TransactionCase):
         self.assertFalse(self._index())
         self.env.cr.execute("SELECT to_regclass('crm_lifecycle_work_999999')")
         self.assertIsNone(self.env.cr.fetchone()[0])
+
+    def test_job_builds_outside_its_transaction_then_deactivates(self):
+        """The build cannot wait inside the cron's transaction (a concurrent
+        build waits for it): the job hands it to a thread with a connection
+        of its own, and deactivates itself once the index is valid."""
+        Move = self.env["account.move"]
+        progress = []
+        with (
+            patch.object(account_move.threading, "Thread") as thread,
+            patch.object(
+                type(self.env["ir.cron"]),
+                "_notify_progress",
+                lambda cron, **kw: progress.append(kw),
+            ),
+        ):
+            self.env.cr.execute(f"DROP INDEX IF EXISTS {MOVE_INDEX}")
+            Move._cron_lifecycle_build_index()
+            self.assertEqual(thread.call_args.kwargs["args"], (self.env.cr.dbname,))
+            thread.return_value.start.assert_called_once()
+            self.assertEqual(progress, [])
+            self.env.cr.execute(MOVE_INDEX_SQL.replace("CONCURRENTLY ", ""))
+            thread.reset_mock()
+            Move._cron_lifecycle_build_index()
+            thread.assert_not_called()
+        self.assertEqual(progress, [{"done": 1, "remaining": 0, "deactivate": True}])

@@ -86,3 +86,48 @@ def test_percent_rank_score():
     # Ties share the lowest score; a single value scores 1.
     assert se.percent_rank_score([1, 1, 1, 5]) == [1, 1, 1, 5]
     assert se.percent_rank_score([7]) == [1]
+
+
+def test_valid_until_keeps_the_decision_until_then():
+    """Property: from ``today`` to ``valid_until`` the decision (kind and
+    reason; the day counts in its parameters grow) of unchanged figures is the
+    same every day, for many random customers."""
+    import random
+
+    rng = random.Random(42)
+    thresholds = se.Thresholds()
+    today = date(2026, 6, 30)
+    checked = 0
+    for _ in range(400):
+        first = today - timedelta(days=rng.randint(0, 900))
+        last = first + timedelta(days=rng.randint(0, (today - first).days))
+        count = rng.randint(1, 12) if last > first else 1
+        figures = se.Figures(
+            purchase_count=count,
+            purchase_count_12m=rng.randint(0, count),
+            first_purchase_date=first,
+            last_purchase_date=last,
+            avg_interval_days=(last - first).days / (count - 1) if count > 1 else 0,
+        )
+        kind = rng.choice([None, *se.KINDS])
+        since = today - timedelta(days=rng.randint(0, 200)) if kind else None
+        decision = se.decide(figures, today, thresholds, kind, since)
+        until = se.valid_until(figures, today, thresholds, kind, since)
+        assert until is None or until >= today
+        end = until or today + timedelta(days=800)
+        day = today
+        while day <= end:
+            later = se.decide(figures, day, thresholds, kind, since)
+            assert (later.kind, later.reason) == (decision.kind, decision.reason), (
+                figures,
+                kind,
+                since,
+                day,
+            )
+            day += timedelta(days=1)
+            checked += 1
+    assert checked > 1000
+
+
+def test_valid_until_of_a_prospect_is_forever():
+    assert se.valid_until(se.Figures(), date(2026, 1, 1), se.Thresholds()) is None

@@ -11,18 +11,21 @@
 #   PYTEST_ODOO_ADDONS          addons whose tests/ `make test` also runs under
 #                               pytest-odoo (default crm_lifecycle)
 #   PARTNERS, INVOICES          sizes for `make bench` (default 10000 / 100000)
+#   CASES                       cases of `make bench`: families or family:case,
+#                               comma separated (default: all, i.e. `scoring`:
+#                               first, next_day, unchanged); see tests/bench/run.py
 #   DEMO_HTTP_PORT              port for `make demo` (default 8069)
 
 SHELL := /bin/bash
 PARTNERS ?= 10000
 INVOICES ?= 100000
 export ODOO_ADDONS_PATH ODOO_BIN ODOO_CORE_ADDONS ADDONS SKIP_LINT SKIP_ODOO \
-	PYTEST_ODOO_ADDONS PARTNERS INVOICES DEMO_HTTP_PORT
+	PYTEST_ODOO_ADDONS PARTNERS INVOICES CASES DEMO_HTTP_PORT
 
 .PHONY: help test lint fmt demo bench check-odoo pot pot-check pg-start pg-stop
 
 help:
-	@echo "make test | lint | fmt | demo | bench [PARTNERS=.. INVOICES=..] | pot | pot-check | check-odoo"
+	@echo "make test | lint | fmt | demo | bench [PARTNERS=.. INVOICES=.. CASES=..] | pot | pot-check | check-odoo"
 
 test:
 	bash tools/test.sh
@@ -36,6 +39,10 @@ fmt:
 demo:
 	bash tools/demo.sh
 
+# One generated database, one child process per case; summary lines last
+# (`scoring: case=... job_s=... floor_s=... ratio=... mismatches=...`), exit 1
+# on mismatches. Big run in the background, see tests/bench/run.py:
+#   PARTNERS=1000000 INVOICES=10000000 make bench > /tmp/bench-big.log 2>&1 &
 bench:
 	bash tools/bench.sh
 

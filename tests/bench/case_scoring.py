@@ -20,16 +20,20 @@ Cases, in this order, on the same database, each in its own child process:
 ``unchanged``
     a rerun as of D + 1 with nothing changed.
 
-Each case times, in its child and in this order: the floor (fixed SQL of this
-module, none of the addon's methods: the bare aggregate of the figures plus
-ONE bulk write of the rows that change, rolled back; see
-:data:`FLOOR_FIRST_SQL` and :data:`FLOOR_NEXT_SQL`),
-then the job (:func:`run_job`). The floor and the job are preceded by one
-untimed aggregate (a warm cache, as a nightly run finds it) and separated by
-an untimed VACUUM of the profile and history tables (the rolled-back floor
-leaves dead rows). Then :func:`count_mismatches` compares every profile with
-a from-scratch scoring as of the same date. ``peak_rss_mb`` is the child's
-peak RSS right after the job (Odoo's registry included).
+Each case runs in its child: one untimed aggregate (a warm cache, as a
+nightly run finds it), then the job (:func:`run_job`, timed), then the floor
+(timed; fixed SQL of this module, none of the addon's methods: the bare
+aggregate of the figures plus ONE bulk write, into the real tables with
+their constraints, of the rows that the job really changed, rolled back: the
+profiles it created are removed first, untimed, so that the floor inserts
+them and their first history rows, and the profiles it updated are updated;
+see :data:`FLOOR_FIRST_SQL` and :data:`FLOOR_NEXT_SQL`), an untimed VACUUM of
+the profile and history tables (the rolled-back floor leaves dead rows), and
+:func:`count_mismatches`, which compares every profile with a from-scratch
+scoring as of the same date. ``peak_rss_mb`` is the child's peak RSS right
+after the job (Odoo's registry included). The generator ends as a live
+database would be: the addon's invoice index built as its one-shot job
+builds it, ``account_move`` vacuumed.
 """
 
 import datetime
@@ -188,9 +192,10 @@ FLOOR_FIRST_SQL = f"""
     SELECT 0, (SELECT COUNT(*) FROM inserted), (SELECT COUNT(*) FROM history)
 """  # noqa: S608 - constant SQL
 
-# Later runs: UPDATE the profiles whose figures differ (the set computed in
-# SQL before the job runs), INSERT the new customers' profiles and their
-# first history rows; unchanged data writes nothing.
+# Later runs: UPDATE the profiles that the job changed (``%(changed_ids)s``,
+# whatever changed in them: figures, scores or stage), INSERT the new
+# customers' profiles and their first history rows; unchanged data writes
+# nothing. Returns (updated, inserted, history rows).
 FLOOR_NEXT_SQL = f"""
     WITH figures AS MATERIALIZED ({FIGURES_SQL}), {_STAGES},
     updated AS (
@@ -202,8 +207,7 @@ FLOOR_NEXT_SQL = f"""
           FROM figures AS f
          WHERE p.partner_id = f.partner_id
            AND p.company_id = %(company)s
-           AND ({_DIFFERS}
-                OR p.has_open_opportunity IS DISTINCT FROM FALSE)
+           AND p.id = ANY(%(changed_ids)s)
      RETURNING p.id
     ),
     {
@@ -229,37 +233,18 @@ def floor_params(company_id, digits, today, uid):
 
 
 # ----------------------------------------------------------------------------
-# The job: one small function per call, each with its fallback.
+# The job: one small function per call.
 # ----------------------------------------------------------------------------
-
-
-def has_pipeline(env):
-    return hasattr(env["crm.lifecycle.run"], "_cron_lifecycle_scoring")
 
 
 def run_job(env, today):
     """Run the scoring job as of ``today``; return its run records."""
-    if has_pipeline(env):
-        return env["crm.lifecycle.run"]._cron_lifecycle_scoring(today=today)
-    # fallback for the pre-pipeline job: it scores as of the real today only
-    return env["crm.lifecycle.profile"]._cron_recompute_lifecycle()
+    return env["crm.lifecycle.run"]._cron_lifecycle_scoring(today=today)
 
 
 def count_mismatches(env, company, today):
     """Profiles whose stored values differ from a from-scratch scoring."""
-    if hasattr(env["crm.lifecycle.run"], "_lifecycle_count_mismatches"):
-        return env["crm.lifecycle.run"]._lifecycle_count_mismatches(company, today)
-    # fallback for the pre-pipeline job: score from scratch in a savepoint,
-    # count the profiles it writes, roll back
-    env.flush_all()
-    env.cr.execute("SAVEPOINT bench_mismatches")
-    try:
-        stats = env["crm.lifecycle.profile"]._lifecycle_score_company(company, today)
-        env.flush_all()
-        return stats["changed"]
-    finally:
-        env.cr.execute("ROLLBACK TO SAVEPOINT bench_mismatches")
-        env.invalidate_all()
+    return env["crm.lifecycle.run"]._lifecycle_count_mismatches(company, today)
 
 
 # ----------------------------------------------------------------------------
@@ -450,6 +435,15 @@ def generate(env, partners, invoices):
     cr.execute("ANALYZE res_partner")
     cr.execute("ANALYZE account_move")
     analyze_s = time.perf_counter() - analyze_start
+    cr.commit()
+    # What the addon's one-shot job does after install, then what autovacuum
+    # does on a live database (the visibility map of index-only scans).
+    from odoo.addons.crm_lifecycle.models.account_move import build_move_index
+
+    index_start = time.perf_counter()
+    build_move_index(cr.dbname)
+    _log(f"built the addon's invoice index in {time.perf_counter() - index_start:.1f}s")
+
     context = {
         "company_id": company.id,
         "digits": company.currency_id.decimal_places,
@@ -506,7 +500,9 @@ def prepare(env, args):
             f"as_of={context['as_of']}"
         )
         return context
-    return generate(env, args.partners, args.invoices)
+    context = generate(env, args.partners, args.invoices)
+    _vacuum(args, "account_move")
+    return context
 
 
 # ----------------------------------------------------------------------------
@@ -554,21 +550,19 @@ def add_next_day(cr, context, day):
     return total, customers
 
 
-def _vacuum(args):
+def _vacuum(args, tables="crm_lifecycle_profile, crm_lifecycle_history"):
     from run import pg_connect
 
     cnx = pg_connect(args)
     try:
         with cnx.cursor() as cur:
-            cur.execute("VACUUM crm_lifecycle_profile, crm_lifecycle_history")
+            cur.execute(f"VACUUM {tables}")
     finally:
         cnx.close()
 
 
 def run_case(registry, args, case, context):
     from run import environment
-
-    from odoo import fields
 
     company_id = context["company_id"]
     generated_on = datetime.date.fromisoformat(context["as_of"])
@@ -577,17 +571,11 @@ def run_case(registry, args, case, context):
         "partners": context["partners"],
         "invoices": context["invoices"],
     }
+    today = generated_on
+    if case != "first":
+        today += datetime.timedelta(days=1)
     with registry.cursor() as cr:
         env = environment(cr)
-        if has_pipeline(env):
-            today = generated_on
-            if case != "first":
-                today += datetime.timedelta(days=1)
-        else:
-            # the pre-pipeline job scores as of the real today only: every
-            # case (next_day too) runs as of that day
-            today = fields.Date.context_today(env["crm.lifecycle.profile"])
-            _log(f"case={case}: pre-pipeline job, scoring as of the real {today}")
         if case == "next_day":
             added, customers = add_next_day(cr, context, today)
             cr.commit()
@@ -598,21 +586,16 @@ def run_case(registry, args, case, context):
         # statistics as autovacuum keeps them (the previous case wrote them)
         cr.execute("ANALYZE crm_lifecycle_profile")
         cr.execute("ANALYZE crm_lifecycle_history")
+        # What exists before the job: the floor writes what the job changed.
         cr.execute(
-            "SELECT EXISTS (SELECT 1 FROM crm_lifecycle_profile WHERE company_id = %s)",
-            [company_id],
+            "SELECT COALESCE(MAX(id), 0), NOW() AT TIME ZONE 'UTC' "
+            "FROM crm_lifecycle_profile"
         )
-        floor_sql = FLOOR_NEXT_SQL if cr.fetchone()[0] else FLOOR_FIRST_SQL
+        max_before, started = cr.fetchone()
         cr.commit()
         params = floor_params(company_id, context["digits"], today, env.uid)
         cr.execute(WARM_SQL, params)
         cr.rollback()
-        start = time.perf_counter()
-        cr.execute(floor_sql, params)
-        updated, inserted, history = cr.fetchone()
-        floor_s = time.perf_counter() - start
-        cr.rollback()
-    _vacuum(args)
     with registry.cursor() as cr:
         env = environment(cr)
         start = time.perf_counter()
@@ -622,6 +605,25 @@ def run_case(registry, args, case, context):
         changed = sum(runs.mapped("changed_count"))
         stage_changes = sum(runs.mapped("stage_change_count"))
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with registry.cursor() as cr:
+        # The floor: the profiles the job created are removed (untimed, rolled
+        # back) so that the floor inserts them, with their first history rows;
+        # the profiles it changed are updated.
+        cr.execute(
+            """SELECT COALESCE(array_agg(id), '{}') FROM crm_lifecycle_profile
+                WHERE company_id = %s AND id <= %s AND write_date >= %s""",
+            [company_id, max_before, started],
+        )
+        params["changed_ids"] = cr.fetchone()[0]
+        cr.execute("DELETE FROM crm_lifecycle_profile WHERE id > %s", [max_before])
+        cr.execute("ANALYZE crm_lifecycle_profile")
+        floor_sql = FLOOR_NEXT_SQL if max_before else FLOOR_FIRST_SQL
+        start = time.perf_counter()
+        cr.execute(floor_sql, params)
+        updated, inserted, history = cr.fetchone()
+        floor_s = time.perf_counter() - start
+        cr.rollback()
+    _vacuum(args)
     with registry.cursor() as cr:
         env = environment(cr)
         company = env["res.company"].browse(company_id)

@@ -8,7 +8,9 @@ Rules, in order of precedence (the first that matches wins):
 
 1. ``prospect``: no purchase yet (an open opportunity alone makes a prospect).
 2. ``churned``: no purchase for more than ``churn_days``.
-3. ``won_back``: the customer was churned and has bought again.
+3. ``won_back``: the customer was churned and has bought again since the day
+   it churned (a churned customer that no longer counts as churned only
+   because the thresholds changed is not won back).
 4. ``at_risk``: no purchase for more than ``at_risk_factor`` times the
    customer's own average interval between purchases, or for more than
    ``at_risk_default_days`` while it has fewer than ``at_risk_min_purchases``
@@ -96,7 +98,9 @@ def decide(figures, today, thresholds, current_kind=None, stage_since=None):
         return Decision(
             CHURNED, "churned", {"days": recency, "limit": thresholds.churn_days}
         )
-    if current_kind == CHURNED:
+    if current_kind == CHURNED and (
+        not stage_since or figures.last_purchase_date >= stage_since
+    ):
         return Decision(
             WON_BACK, "won_back", {"date": figures.last_purchase_date.isoformat()}
         )

@@ -69,23 +69,25 @@ class CrmLifecycleScoring(models.AbstractModel):
             return ranked
         return SQL(
             """
-            WITH changed AS (
-                SELECT 1 FROM %(source)s s
+            WITH changed AS MATERIALIZED (
+                SELECT COALESCE(bool_or(
+                           p.id IS NULL
+                           OR p.last_purchase_date
+                              IS DISTINCT FROM s.last_purchase_date
+                           OR p.purchase_count IS DISTINCT FROM s.purchase_count
+                           OR p.revenue_total IS DISTINCT FROM s.revenue_total
+                       ), FALSE) AS some_changed
+                  FROM %(source)s s
              LEFT JOIN crm_lifecycle_profile p
                     ON p.partner_id = s.partner_id AND p.company_id = %(company)s
-                 WHERE p.id IS NULL
-                    OR p.last_purchase_date IS DISTINCT FROM s.last_purchase_date
-                    OR p.purchase_count IS DISTINCT FROM s.purchase_count
-                    OR p.revenue_total IS DISTINCT FROM s.revenue_total
-                 LIMIT 1
             )
-            SELECT * FROM (%(ranked)s) ranked WHERE EXISTS (SELECT 1 FROM changed)
+            SELECT * FROM (%(ranked)s) ranked WHERE (SELECT some_changed FROM changed)
             UNION ALL
             SELECT p.partner_id, p.recency_score, p.frequency_score,
                    p.monetary_score, p.rfm_code, p.segment_id
               FROM crm_lifecycle_profile p
              WHERE p.company_id = %(company)s AND p.purchase_count > 0
-               AND NOT EXISTS (SELECT 1 FROM changed)
+               AND NOT (SELECT some_changed FROM changed)
             """,
             source=source,
             company=ctx.company.id,

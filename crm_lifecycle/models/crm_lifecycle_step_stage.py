@@ -94,13 +94,14 @@ class CrmLifecycleScoring(models.AbstractModel):
             vals = batch.values.get(partner_id, empty)
             decision = self._lifecycle_decide_stage(vals, state, today, thresholds)
             stage_id = stage_ids[decision.kind]
-            if state.get("stage_id") != stage_id:
+            moved = state.get("stage_id") != stage_id
+            if moved:
                 decided[partner_id] = (stages[decision.kind], decision)
                 if not state.get("stage_id"):
                     initial[partner_id] = stage_id
                 state = {"stage_kind": decision.kind, "stage_date": today}
             until[partner_id] = self._lifecycle_stage_valid_until(
-                vals, state, today, thresholds, decision
+                vals, state, today, thresholds, decision, moved=moved
             )
         batch.decisions["stage"] = decided
         batch.decisions["initial_stage"] = initial
@@ -108,19 +109,24 @@ class CrmLifecycleScoring(models.AbstractModel):
         batch.python_values["stage_valid_until"] = until
 
     @api.model
-    def _lifecycle_stage_valid_until(self, vals, state, today, thresholds, decision):
+    def _lifecycle_stage_valid_until(
+        self, vals, state, today, thresholds, decision, moved=True
+    ):
         """The last day the stage decided today holds while the figures do
         not change (see :func:`~..lib.stage_engine.valid_until`); the job
         does not decide again before. ``state`` is the stage state once the
-        decision is written.
+        decision is written; ``moved`` tells whether it differs from the
+        state the decision was taken in.
 
         Override together with :meth:`_lifecycle_decide_stage` when an added
         rule depends on the date: return the day your rule may change its
         mind at the latest (``today`` re-decides tomorrow).
         """
-        again = self._lifecycle_decide_stage(vals, state, today, thresholds)
-        if again.kind != decision.kind:
-            return today
+        if moved:
+            # the new stage must give itself again, else decide tomorrow
+            again = self._lifecycle_decide_stage(vals, state, today, thresholds)
+            if again.kind != decision.kind:
+                return today
         return (
             stage_engine.valid_until(
                 self._lifecycle_figures(vals),

@@ -158,6 +158,44 @@ class TestScoringJob(LifecycleCommon):
             self.Run._lifecycle_count_mismatches(self.company, self.today), 0
         )
 
+    def test_incremental_runs_score_only_what_needs_it(self):
+        """A run scores the customers whose figures changed, whose stage
+        decision expired or whose rules changed, and nobody else; a scoring
+        from scratch agrees with it every day."""
+        run = self._my_run(self._run_job())
+        self.assertEqual(run.scored_count, 5)
+        # Nothing changed: nobody is scored, the ranking is reused.
+        run = self._my_run(self._run_job())
+        self.assertRecordValues(
+            run, [{"scored_count": 0, "changed_count": 0, "partner_total": 5}]
+        )
+        self.assertTrue(run.rfm_cutpoints)
+        # A new invoice: that customer only.
+        self._invoice(self.customers[0], self.today, 10)
+        run = self._my_run(self._run_job())
+        self.assertEqual(run.scored_count, 1)
+        self.assertEqual(run.changed_count, 1)
+        # Days pass: at risk after 120 days without purchase (first purchases
+        # 100-104 days ago), decided again on the day their decision expires.
+        later = self.today + timedelta(days=18)
+        run = self._my_run(self._run_job(today=later))
+        self.assertEqual(
+            set(self._my_profiles().mapped("stage_kind")), {"active", "at_risk"}
+        )
+        self.assertGreater(run.stage_change_count, 0)
+        self.assertEqual(self.Run._lifecycle_count_mismatches(self.company, later), 0)
+        for days in (19, 20, 21, 40, 90, 200, 400):
+            day = self.today + timedelta(days=days)
+            self._run_job(today=day)
+            self.assertEqual(
+                self.Run._lifecycle_count_mismatches(self.company, day), 0, day
+            )
+        # New rules: everybody is decided again.
+        self.company.lifecycle_churn_days = 500
+        run = self._my_run(self._run_job(today=day))
+        self.assertEqual(run.scored_count, 5)
+        self.assertEqual(self.Run._lifecycle_count_mismatches(self.company, day), 0)
+
     def test_mismatches_count_stale_profiles(self):
         self._run_job()
         self.env.cr.execute(

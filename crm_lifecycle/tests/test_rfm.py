@@ -54,7 +54,8 @@ class TestRfm(LifecycleCommon):
         champions = self.env.ref("crm_lifecycle.segment_champions")
         champions.write({"recency_min": 4, "frequency_min": 4})
         self.Scoring._lifecycle_compute_rfm(self.company)
-        self.assertEqual(profiles.sorted("id")[3].segment_id, champions)
+        by_customer = profiles.sorted(lambda p: p.partner_id.name)
+        self.assertEqual(by_customer[3].segment_id, champions)
 
     def test_unchanged_scores_are_not_rewritten(self):
         self._score(self.customers)

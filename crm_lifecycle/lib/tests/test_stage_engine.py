@@ -131,3 +131,29 @@ def test_valid_until_keeps_the_decision_until_then():
 
 def test_valid_until_of_a_prospect_is_forever():
     assert se.valid_until(se.Figures(), date(2026, 1, 1), se.Thresholds()) is None
+
+
+def test_churned_customer_is_won_back_only_by_a_new_purchase():
+    # churned on 2026-01-10; a purchase after it wins the customer back
+    bought = se.Figures(
+        purchase_count=3,
+        purchase_count_12m=1,
+        first_purchase_date=date(2023, 1, 1),
+        last_purchase_date=date(2026, 6, 1),
+        avg_interval_days=400,
+    )
+    decision = se.decide(bought, TODAY, TH, se.CHURNED, date(2026, 1, 10))
+    assert decision.kind == se.WON_BACK
+    # no purchase since: longer churn limits alone do not win it back
+    idle = se.Figures(
+        purchase_count=3,
+        purchase_count_12m=0,
+        first_purchase_date=date(2023, 1, 1),
+        last_purchase_date=date(2025, 3, 1),
+        avg_interval_days=100,
+    )
+    longer = se.Thresholds(churn_days=600)
+    decision = se.decide(idle, TODAY, longer, se.CHURNED, date(2026, 3, 2))
+    assert decision.kind == se.AT_RISK
+    # and the decision gives itself again (what the job relies on)
+    assert se.decide(idle, TODAY, longer, se.AT_RISK, TODAY).kind == se.AT_RISK

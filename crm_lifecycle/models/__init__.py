@@ -3,6 +3,7 @@ from . import crm_lifecycle_segment
 from . import crm_lifecycle_history
 from . import crm_lifecycle_profile
 from . import crm_lifecycle_scoring
+from . import crm_lifecycle_scoring_batch
 from . import crm_lifecycle_step_figures
 from . import crm_lifecycle_step_rfm
 from . import crm_lifecycle_step_stage

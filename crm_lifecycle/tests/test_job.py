@@ -8,6 +8,9 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from ..models.crm_lifecycle_scoring import LOCK_NAMESPACE, CrmLifecycleScoring
+from ..models.crm_lifecycle_scoring_batch import (
+    CrmLifecycleScoring as CrmLifecycleScoringBatch,
+)
 from .common import LifecycleCommon
 
 
@@ -72,7 +75,7 @@ class TestScoringJob(LifecycleCommon):
         self.assertIsNone(self.env.cr.fetchone()[0])
 
     def test_job_resumes_after_crash_without_preparing_again(self):
-        original_batch = CrmLifecycleScoring._scoring_run_batch
+        original_batch = CrmLifecycleScoringBatch._scoring_run_batch
         original_prepare = CrmLifecycleScoring._scoring_prepare
         calls, prepared = [], []
 
@@ -90,7 +93,7 @@ class TestScoringJob(LifecycleCommon):
         with (
             patch.object(CrmLifecycleScoring, "_scoring_prepare", count_prepare),
             patch.object(
-                CrmLifecycleScoring, "_scoring_run_batch", crash_on_second_batch
+                CrmLifecycleScoringBatch, "_scoring_run_batch", crash_on_second_batch
             ),
         ):
             with self.assertRaisesRegex(RuntimeError, "worker killed"):
@@ -258,7 +261,7 @@ class TestScoringJob(LifecycleCommon):
         self.assertFalse(self._my_profiles()[0].message_ids.tracking_value_ids)
 
     def test_batch_retried_after_concurrent_update(self):
-        original = CrmLifecycleScoring._scoring_run_batch
+        original = CrmLifecycleScoringBatch._scoring_run_batch
         failures = []
 
         def conflict_once(scoring, ctx, partner_ids):
@@ -267,7 +270,9 @@ class TestScoringJob(LifecycleCommon):
                 raise errors.SerializationFailure("concurrent update")
             return original(scoring, ctx, partner_ids)
 
-        with patch.object(CrmLifecycleScoring, "_scoring_run_batch", conflict_once):
+        with patch.object(
+            CrmLifecycleScoringBatch, "_scoring_run_batch", conflict_once
+        ):
             run = self._my_run(self._run_job())
         self.assertEqual(run.state, "done")
         self.assertEqual(len(self._my_profiles().history_ids), 5)

@@ -9,8 +9,9 @@
 #
 # Knobs: ADDONS (comma list), ADDONS_DIR, ODOO_BIN, ODOO_CORE_ADDONS,
 #        ODOO_ADDONS_PATH (extra dirs), SKIP_LINT=1, SKIP_ODOO=1,
-#        PYTEST_ODOO_ADDONS (comma list, default crm_lifecycle; empty: none),
-#        TEST_ADDONS (tests/addons to install too, default crm_lifecycle_test_step),
+#        PYTEST_ODOO_ADDONS (comma list, default crm_lifecycle; `none`: none),
+#        TEST_ADDONS (tests/addons to install too, default crm_lifecycle_test_step;
+#        `none`: none),
 #        ODOO_TEST_TIMEOUT (seconds, default 3600), KEEP_LOGS=<dir>.
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -130,7 +131,8 @@ if [[ "${SKIP_ODOO:-0}" != 1 ]]; then
     ADDONS_PATH="$(odoo_addons_path)" || exit 1
     # Test-only addons (tests/addons): installed and tested beside ADDONS, e.g.
     # crm_lifecycle_test_step adds a scoring step the documented way.
-    TEST_ADDONS="${TEST_ADDONS-crm_lifecycle_test_step}"
+    TEST_ADDONS="${TEST_ADDONS:-crm_lifecycle_test_step}"
+    [[ "$TEST_ADDONS" == none ]] && TEST_ADDONS=""
     INSTALL="$ADDONS"
     if [[ -n "$TEST_ADDONS" ]]; then
         ADDONS_PATH="$ADDONS_PATH,$REPO_ROOT/tests/addons"
@@ -204,7 +206,11 @@ EOF
         # (g2) pytest-odoo on the database Odoo's runner just installed: the
         # addon's tests package (all its tests run post-install here; HttpCase
         # tours are skipped without --odoo-http, Odoo's runner ran them).
-        IFS=',' read -r -a _pyt_addons <<<"${PYTEST_ODOO_ADDONS-crm_lifecycle}"
+        # `make` exports the variable even when unset (empty): empty means the
+        # default, `none` runs none.
+        _pyt="${PYTEST_ODOO_ADDONS:-crm_lifecycle}"
+        [[ "$_pyt" == none ]] && _pyt=""
+        IFS=',' read -r -a _pyt_addons <<<"$_pyt"
         for a in "${_pyt_addons[@]}"; do
             tdir="$ADDONS_DIR/$a/tests"
             if [[ ! -f "$tdir/__init__.py" ]]; then

@@ -41,9 +41,11 @@ log "Installing $ADDONS (with demo data) into $DB"
 
 log "Running the lifecycle scoring job once"
 "${ODOO_CMD[@]}" shell "${COMMON[@]}" --no-http --log-level=warn <<'PY' || die "scoring job failed"
-env['crm.lifecycle.profile']._cron_recompute_lifecycle()
+runs = env['crm.lifecycle.run']._cron_lifecycle_scoring()
 env.cr.commit()
-print("lifecycle scoring done")
+print("lifecycle scoring done:", "; ".join(
+    f"{run.company_id.name}: {run.partner_total} customers, "
+    f"{run.changed_count} changed" for run in runs))
 PY
 
 echo

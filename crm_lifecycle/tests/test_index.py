@@ -48,7 +48,10 @@ class TestMoveIndex(TransactionCase):
         ):
             self.env.cr.execute(f"DROP INDEX IF EXISTS {MOVE_INDEX}")
             Move._cron_lifecycle_build_index()
-            self.assertEqual(thread.call_args.kwargs["args"], (self.env.cr.dbname,))
+            cron = self.env.ref("crm_lifecycle.ir_cron_lifecycle_build_index")
+            self.assertEqual(
+                thread.call_args.kwargs["args"], (self.env.cr.dbname, cron.id)
+            )
             thread.return_value.start.assert_called_once()
             self.assertEqual(progress, [])
             self.env.cr.execute(MOVE_INDEX_SQL.replace("CONCURRENTLY ", ""))

@@ -6,13 +6,12 @@ from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
-from .crm_lifecycle_scoring import LOCK_NAMESPACE, RUN_TABLE_PREFIX
+from .crm_lifecycle_scoring import BATCH_SIZE, LOCK_NAMESPACE, run_table
 
 _logger = logging.getLogger(__name__)
 
-# Customers scored per committed batch of the scheduled job.
-BATCH_SIZE = 2000
 # A batch that meets a concurrent update (a customer recomputed by hand
 # meanwhile) is rolled back and tried again this many times.
 BATCH_RETRIES = 3
@@ -296,8 +295,8 @@ class CrmLifecycleRun(models.Model):
 
     def _lifecycle_drop_table(self):
         for run in self:
-            run.env.cr.execute(
-                "DROP TABLE IF EXISTS " + f'"{RUN_TABLE_PREFIX}{int(run.id)}"'
+            self.env.cr.execute(
+                SQL("DROP TABLE IF EXISTS %s", SQL.identifier(run_table(run.id)))
             )
 
     @api.model

@@ -15,14 +15,22 @@ LOCK_NAMESPACE = 0x4C43  # "LC"
 RUN_TABLE_PREFIX = "crm_lifecycle_work_"
 ADHOC_TABLE_PREFIX = "crm_lifecycle_tmp_"
 
+# Customers scored per batch (committed per batch by a run).
+BATCH_SIZE = 2000
+
+
+def run_table(run_id):
+    """The name of the working table of the run ``run_id``."""
+    return f"{RUN_TABLE_PREFIX}{int(run_id)}"
+
 
 @dataclass(frozen=True)
 class ScoringStep:
     """One step of the scoring pipeline.
 
     :param name: the step's code; the pipeline calls these methods of
-        ``crm.lifecycle.scoring`` when they exist (at least one of the first
-        two): ``_scoring_select_<name>(ctx, source)`` (SQL selecting
+        ``crm.lifecycle.scoring`` when they exist (at least one of select,
+        prepare and batch): ``_scoring_select_<name>(ctx, source)`` (SQL selecting
         ``partner_id`` and the step's columns from ``source``, the rows of
         the earlier steps; the first step's select is the population),
         ``_scoring_prepare_<name>(ctx)`` (set-based SQL on the working table),
@@ -78,13 +86,15 @@ class ScoringContext:
     """
 
     company: models.BaseModel
+    # the root company and its branches, whose invoices roll up
+    company_ids: list
     date: date
     table: str
     full: bool
     partner_ids: list = field(default_factory=list)
     run: models.BaseModel = None
     steps: list = field(default_factory=list)
-    # a run scores only the rows that need it (see ``_scoring_todo_query``);
+    # a run scores only the rows that need it (``_scoring_todo_condition``);
     # any other scoring scores every row, without shortcut
     incremental: bool = False
     # what the rules of each step depend on (thresholds, configuration): a
@@ -96,11 +106,6 @@ class ScoringContext:
     # columns of the working table written to the profile, with their SQL
     # value for a partner without a row; filled once per scoring
     write_columns: dict = field(default_factory=dict)
-
-    @property
-    def company_ids(self):
-        """The root company and its branches, whose invoices roll up."""
-        return self.company.sudo().search([("id", "child_of", self.company.id)]).ids
 
     @property
     def sql_table(self):
@@ -121,7 +126,6 @@ class ScoringBatch:
     # values decided in Python, written instead of the working table's:
     # ``{column: {partner_id: value}}``
     python_values: dict = field(default_factory=dict)
-    written: dict = field(default_factory=dict)
     changed: int = 0
     stage_changes: int = 0
 
@@ -207,11 +211,12 @@ class CrmLifecycleScoring(models.AbstractModel):
         """The context of one scoring of ``company`` as of ``today``: the
         run's own table for a run, a private temporary table otherwise."""
         if run:
-            table = f"{RUN_TABLE_PREFIX}{run.id}"
+            table = run_table(run.id)
         else:
             table = f"{ADHOC_TABLE_PREFIX}{uuid.uuid4().hex[:16]}"
         ctx = ScoringContext(
             company=company,
+            company_ids=company.sudo().search([("id", "child_of", company.id)]).ids,
             date=today,
             table=table,
             full=partner_ids is None,
@@ -490,8 +495,10 @@ class CrmLifecycleScoring(models.AbstractModel):
         self._scoring_prepare(ctx)
         stats = {"changed": 0, "stage_changes": 0}
         partner_ids = self._scoring_partner_ids(ctx)
-        for start in range(0, len(partner_ids), 2000):
-            batch = self._scoring_run_batch(ctx, partner_ids[start : start + 2000])
+        for start in range(0, len(partner_ids), BATCH_SIZE):
+            batch = self._scoring_run_batch(
+                ctx, partner_ids[start : start + BATCH_SIZE]
+            )
             stats["changed"] += batch.changed
             stats["stage_changes"] += batch.stage_changes
         self._scoring_drop(ctx)

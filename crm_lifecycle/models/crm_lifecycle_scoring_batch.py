@@ -117,8 +117,8 @@ class CrmLifecycleScoring(models.AbstractModel):
     def _scoring_write_batch(self, ctx, batch):
         """Write the batch set-based: update the profiles whose values differ
         or that get their first stage, insert the missing ones, leave the
-        others untouched. Fills ``batch.written`` (``{partner_id:
-        profile_id}``) and ``batch.changed``."""
+        others untouched. Sets ``batch.changed`` and adds the inserted
+        profiles to ``batch.current``."""
         Profile = self.env["crm.lifecycle.profile"]
         columns = dict(self._scoring_write_columns(ctx))
         python = self._scoring_python_columns(ctx)
@@ -226,6 +226,5 @@ class CrmLifecycleScoring(models.AbstractModel):
         empty_state = dict.fromkeys(Profile._lifecycle_state_columns()[1:])
         for partner_id, profile_id in inserted.items():
             batch.current[partner_id] = {"id": profile_id, **empty_state}
-        batch.written = written
         batch.changed = len(written)
         Profile.invalidate_model()

@@ -191,7 +191,6 @@ class CrmLifecycleScoring(models.AbstractModel):
         self.env["crm.lifecycle.history"].sudo()._lifecycle_create_history(
             history, ctx.date
         )
-        Profile.invalidate_model(["history_ids", "history_count"])
         this._lifecycle_log_stage_moves(
             ctx,
             {

@@ -7,7 +7,11 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from ..models.crm_lifecycle_scoring import LOCK_NAMESPACE, CrmLifecycleScoring
+from ..models.crm_lifecycle_scoring import (
+    LOCK_NAMESPACE,
+    CrmLifecycleScoring,
+    run_table,
+)
 from ..models.crm_lifecycle_scoring_batch import (
     CrmLifecycleScoring as CrmLifecycleScoringBatch,
 )
@@ -71,7 +75,7 @@ class TestScoringJob(LifecycleCommon):
         self.assertEqual(progress[-1], (sum(runs.mapped("partner_total")), 0))
         self.assertTrue(any(remaining > 0 for _done, remaining in progress))
         # The run's working table is gone once the run is done.
-        self.env.cr.execute("SELECT to_regclass(%s)", [f"crm_lifecycle_work_{run.id}"])
+        self.env.cr.execute("SELECT to_regclass(%s)", [run_table(run.id)])
         self.assertIsNone(self.env.cr.fetchone()[0])
 
     def test_job_resumes_after_crash_without_preparing_again(self):
@@ -131,12 +135,10 @@ class TestScoringJob(LifecycleCommon):
         stale = self.Run.sudo().create(
             {"company_id": self.company.id, "date": self.today - timedelta(days=1)}
         )
-        self.env.cr.execute(f"CREATE TABLE crm_lifecycle_work_{stale.id} (a int)")
+        self.env.cr.execute(f"CREATE TABLE {run_table(stale.id)} (a int)")
         self._run_job()
         self.assertEqual(stale.state, "interrupted")
-        self.env.cr.execute(
-            "SELECT to_regclass(%s)", [f"crm_lifecycle_work_{stale.id}"]
-        )
+        self.env.cr.execute("SELECT to_regclass(%s)", [run_table(stale.id)])
         self.assertIsNone(self.env.cr.fetchone()[0])
 
     def test_second_run_rewrites_nothing(self):

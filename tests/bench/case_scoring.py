@@ -311,16 +311,18 @@ def _sales_journal(cr, company_id):
     return journal_id, currency_id
 
 
+# The columns both invoice generators fill (the load and the next day's).
+MOVE_INSERT = """INSERT INTO account_move (
+        name, move_type, state, auto_post, date, invoice_date, journal_id,
+        company_id, currency_id, partner_id, commercial_partner_id,
+        amount_untaxed, amount_untaxed_signed, amount_total, amount_total_signed,
+        create_date, write_date)"""
+
 # One chunk of invoices. Customer p buys between start(p) and stop(p) days
 # before the as-of date: start in 30..1095, and one customer in five stopped
 # stop(p) days ago (else 0).
-INVOICES_SQL = """
-    INSERT INTO account_move (name, move_type, state, auto_post, date,
-                              invoice_date, journal_id, company_id,
-                              currency_id, partner_id, commercial_partner_id,
-                              amount_untaxed, amount_untaxed_signed,
-                              amount_total, amount_total_signed,
-                              create_date, write_date)
+INVOICES_SQL = f"""
+    {MOVE_INSERT}
     SELECT 'BENCH/' || n, kind, state, 'no', day, day, %(journal)s,
            %(company)s, %(currency)s, partner, partner,
            amount, CASE WHEN kind = 'out_refund' THEN -amount ELSE amount END,
@@ -516,13 +518,8 @@ def add_next_day(cr, context, day):
     customers = round(total * NEW_CUSTOMER_SHARE)
     first_new, _last_new = _insert_partners(cr, customers, "Bench new ")
     cr.execute(
-        """
-        INSERT INTO account_move (name, move_type, state, auto_post, date,
-                                  invoice_date, journal_id, company_id,
-                                  currency_id, partner_id, commercial_partner_id,
-                                  amount_untaxed, amount_untaxed_signed,
-                                  amount_total, amount_total_signed,
-                                  create_date, write_date)
+        f"""
+        {MOVE_INSERT}
         SELECT 'BENCH-NEXT/' || n, 'out_invoice', 'posted', 'no', %(day)s,
                %(day)s, %(journal)s, %(company)s, %(currency)s, partner, partner,
                amount, amount, amount, amount,

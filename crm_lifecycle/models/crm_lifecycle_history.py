@@ -5,7 +5,8 @@ from odoo.tools import SQL
 
 from .crm_lifecycle_stage import STAGE_KINDS
 
-# Columns of a history row given to :meth:`_lifecycle_create_history`.
+# Columns of a history row given to :meth:`_lifecycle_create_history`; a row
+# may leave out ``churn_reason_id`` (only manual moves to Churned have one).
 HISTORY_KEYS = {
     "profile_id": "int4",
     "partner_id": "int4",
@@ -17,6 +18,7 @@ HISTORY_KEYS = {
     "origin": "varchar",
     "reason": "varchar",
     "duration_days": "int4",
+    "churn_reason_id": "int4",
 }
 
 
@@ -83,12 +85,21 @@ class CrmLifecycleHistory(models.Model):
         readonly=True,
         help="How long the customer stayed in the stage it left.",
     )
+    churn_reason_id = fields.Many2one(
+        comodel_name="crm.lifecycle.churn.reason",
+        index=True,
+        readonly=True,
+        ondelete="restrict",
+        help="Why the customer churned, given by the manager who set it to "
+        "Churned by hand.",
+    )
 
     @api.model
     def _lifecycle_create_history(self, rows, today, user=None):
         """Insert stage history rows in bulk, in one statement.
 
         :param rows: dicts with the keys of :data:`HISTORY_KEYS`
+            (``churn_reason_id`` optional)
         :param today: the day of the change; an as-of run (demo data,
             back-fills) dates its rows that day
         :param user: who changed the stage (the current user by default)
@@ -110,7 +121,7 @@ class CrmLifecycleHistory(models.Model):
                 """,
                 names=SQL(", ").join(SQL.identifier(key) for key in HISTORY_KEYS),
                 arrays=SQL(", ").join(
-                    SQL("%s::%s[]", [row[key] for row in rows], SQL(sql_type))
+                    SQL("%s::%s[]", [row.get(key) for row in rows], SQL(sql_type))
                     for key, sql_type in HISTORY_KEYS.items()
                 ),
                 now=now,

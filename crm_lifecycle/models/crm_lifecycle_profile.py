@@ -6,6 +6,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.models import to_company_ids
 from odoo.tools import SQL
 
+from .crm_lifecycle_value_segment import VALUE_LEVELS
+
 MANAGER_GROUP = "crm_lifecycle.group_lifecycle_manager"
 
 
@@ -85,6 +87,14 @@ class CrmLifecycleProfile(models.Model):
         "the figures do not change; the nightly job decides again after it.",
     )
     lock_reason = fields.Char(readonly=True, string="Override Reason")
+    churn_reason_id = fields.Many2one(
+        readonly=True,
+        comodel_name="crm.lifecycle.churn.reason",
+        index=True,
+        ondelete="restrict",
+        help="Why the customer churned, given by the manager who last set it "
+        "to Churned by hand; cleared when a manager sets another stage.",
+    )
     history_ids = fields.One2many(
         comodel_name="crm.lifecycle.history",
         inverse_name="profile_id",
@@ -182,6 +192,25 @@ class CrmLifecycleProfile(models.Model):
         string="RFM Segment",
         index=True,
         ondelete="set null",
+    )
+    value_segment_id = fields.Many2one(
+        readonly=True,
+        comodel_name="crm.lifecycle.value.segment",
+        index=True,
+        ondelete="set null",
+        help="The segment of the customer's current and potential value bands.",
+    )
+    value_current_level = fields.Selection(
+        VALUE_LEVELS,
+        readonly=True,
+        string="Current Value",
+        help="Band of the revenue of the last 12 months among the company's customers.",
+    )
+    value_potential_level = fields.Selection(
+        VALUE_LEVELS,
+        readonly=True,
+        string="Potential Value",
+        help="Band of the predicted lifetime value among the company's customers.",
     )
 
     _sql_constraints = [
@@ -427,10 +456,15 @@ class CrmLifecycleProfile(models.Model):
                 )
             ) from None
 
-    def _lifecycle_set_stage(self, stage, reason, lock_until=False):
+    def _lifecycle_set_stage(self, stage, reason, lock_until=False, churn_reason=None):
         """Set ``stage`` by hand with ``reason`` and lock it against the
         engine until ``lock_until`` (or until unlocked when empty).
-        Managers only, checked here."""
+        Managers only, checked here.
+
+        :param churn_reason: a ``crm.lifecycle.churn.reason``, kept on the
+            profile and the history row when ``stage`` is of kind churned;
+            another stage clears the profile's churn reason
+        """
         self._lifecycle_check_manager()
         self.check_access("write")
         if not reason or not reason.strip():
@@ -438,6 +472,8 @@ class CrmLifecycleProfile(models.Model):
         today = fields.Date.context_today(self)
         if lock_until and lock_until < today:
             raise UserError(self.env._("The lock must end today or later."))
+        churned = stage.kind == "churned"
+        churn_reason_id = churn_reason.id if churn_reason and churned else None
         history = [
             {
                 "profile_id": profile.id,
@@ -452,6 +488,7 @@ class CrmLifecycleProfile(models.Model):
                 "duration_days": (today - profile.stage_date).days
                 if profile.stage_date
                 else 0,
+                "churn_reason_id": churn_reason_id,
             }
             for profile in self
         ]
@@ -464,6 +501,7 @@ class CrmLifecycleProfile(models.Model):
                 "lock_until": lock_until,
                 "lock_reason": reason,
                 "stage_valid_until": False,
+                "churn_reason_id": churn_reason_id or False,
             }
         )
         self.env["crm.lifecycle.history"].sudo()._lifecycle_create_history(

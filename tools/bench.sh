@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: throwaway PostgreSQL cluster, then
 #   python3 tests/bench/run.py --partners N --invoices M [--cases C] --db-host H --db-port P
-# (PARTNERS, INVOICES, CASES from the environment; see tests/bench/run.py).
+# (PARTNERS, INVOICES, CASES from the environment; CUSTOMERS for the value
+# family, see tests/bench/run.py and tests/bench/case_value.py).
 # Extra arguments are passed through to the runner, e.g. --generate-only.
 # The cluster (and its database) is removed when the script ends.
 set -uo pipefail
@@ -25,6 +26,30 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# The value family compares the addon's fit with lifetimes 0.11.3, a
+# benchmark-only package: installed once, with its pure-Python dependencies,
+# into .cache/bench-lifetimes (--no-deps: numpy and scipy stay the runtime
+# ones; lifetimes 0.11.3 runs with numpy 2 under pandas 2.3 and autograd 1.8).
+# A failed install only turns the value line into lifetimes_s=n/a.
+BENCH_LIFETIMES_DIR="${BENCH_LIFETIMES_DIR:-$REPO_ROOT/.cache/bench-lifetimes}"
+export BENCH_LIFETIMES_DIR
+LIFETIMES_PKGS=(lifetimes==0.11.3 pandas==2.3.3 autograd==1.8.0 dill==0.4.1 tzdata==2026.6)
+ensure_bench_lifetimes() {
+    local stamp="$BENCH_LIFETIMES_DIR/.installed"
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "${LIFETIMES_PKGS[*]}" ]]; then
+        return 0
+    fi
+    log "pip install ${LIFETIMES_PKGS[*]} into $BENCH_LIFETIMES_DIR (value bench only)"
+    rm -rf "$BENCH_LIFETIMES_DIR"
+    "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps \
+        --target "$BENCH_LIFETIMES_DIR" "${LIFETIMES_PKGS[@]}" || return 1
+    printf '%s' "${LIFETIMES_PKGS[*]}" >"$stamp"
+}
+if [[ -z "$CASES" || ",$CASES," == *",value,"* || ",$CASES," == *",value:"* ]]; then
+    ensure_bench_lifetimes \
+        || echo "WARNING: lifetimes not installed: the value line says lifetimes_s=n/a" >&2
+fi
 
 bash "$HERE/check_odoo.sh" || exit 1
 pg_cluster_start || die "could not start PostgreSQL"

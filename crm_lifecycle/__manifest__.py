@@ -25,6 +25,7 @@
         "views/crm_lifecycle_churn_reason_views.xml",
         "views/crm_lifecycle_history_views.xml",
         "views/crm_lifecycle_run_views.xml",
+        "views/crm_lifecycle_value_model_views.xml",
         "views/crm_lifecycle_profile_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
@@ -32,7 +33,9 @@
     ],
     "demo": ["demo/crm_lifecycle_demo.xml"],
     "uninstall_hook": "uninstall_hook",
+    "external_dependencies": {"python": ["numpy", "scipy"]},
     "assets": {
+        "web.assets_backend": ["crm_lifecycle/static/src/components/*"],
         "web.assets_tests": ["crm_lifecycle/static/src/tours/*.js"],
     },
 }

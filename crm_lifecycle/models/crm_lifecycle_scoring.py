@@ -106,6 +106,8 @@ class ScoringContext:
     # columns of the working table written to the profile, with their SQL
     # value for a partner without a row; filled once per scoring
     write_columns: dict = field(default_factory=dict)
+    # what steps keep for the length of the scoring (e.g. the value model)
+    extra: dict = field(default_factory=dict)
 
     @property
     def sql_table(self):
@@ -316,7 +318,7 @@ class CrmLifecycleScoring(models.AbstractModel):
         ctes, names = [], ["partner_id"]
         accumulated = None
         for index, (step, select) in enumerate(selects):
-            step_names = list(step.columns)
+            step_names = self._scoring_select_columns(step)
             aliases = SQL(", ").join(
                 SQL.identifier(name) for name in ["partner_id", *step_names]
             )
@@ -396,8 +398,14 @@ class CrmLifecycleScoring(models.AbstractModel):
             getattr(self, f"_scoring_store_summary_{step.name}")(ctx, value)
 
     @api.model
+    def _scoring_select_columns(self, step):
+        """The columns a step's select gives: all but those it decides in
+        Python (``python_columns``), in declaration order."""
+        return [name for name in step.columns if name not in step.python_columns]
+
+    @api.model
     def _scoring_update_from_select(self, ctx, step, select):
-        names = list(step.columns)
+        names = self._scoring_select_columns(step)
         self.env.cr.execute(
             SQL(
                 """UPDATE %(table)s w SET %(assign)s
@@ -462,7 +470,9 @@ class CrmLifecycleScoring(models.AbstractModel):
     @api.model
     def _scoring_flush(self):
         """Flush what the steps' SQL reads. Override when a step reads more."""
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["res.partner"].flush_model(
+            ["commercial_partner_id", "lifecycle_no_profiling"]
+        )
         self.env["account.move"].flush_model(
             [
                 "company_id",

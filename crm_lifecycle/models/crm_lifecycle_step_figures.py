@@ -20,6 +20,8 @@ FIGURE_COLUMNS = {
     "avg_interval_days": "numeric",
     "lifespan_days": "int4",
     "has_open_opportunity": "bool",
+    # the customer objects to profiling: the scoring steps give it no scores
+    "no_profiling": "bool",
 }
 
 
@@ -131,12 +133,17 @@ class CrmLifecycleScoring(models.AbstractModel):
                         ELSE 0 END,
                    COALESCE(invoiced.last_purchase_date
                             - invoiced.first_purchase_date, 0),
-                   prospects.partner_id IS NOT NULL
+                   prospects.partner_id IS NOT NULL,
+                   COALESCE(partner.lifecycle_no_profiling, FALSE)
               FROM invoiced
               FULL JOIN prospects ON prospects.partner_id = invoiced.partner_id
               FULL JOIN others
                      ON others.partner_id = COALESCE(invoiced.partner_id,
                                                      prospects.partner_id)
+              LEFT JOIN res_partner partner
+                     ON partner.id = COALESCE(invoiced.partner_id,
+                                              prospects.partner_id,
+                                              others.partner_id)
             """,
             companies=ctx.company_ids,
             # one company (no branches): an equality lets the covering index

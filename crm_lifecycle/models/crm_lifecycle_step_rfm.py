@@ -61,7 +61,7 @@ class CrmLifecycleScoring(models.AbstractModel):
         ranked = self._lifecycle_rfm_rank_query(
             SQL(
                 "SELECT partner_id AS key, last_purchase_date, purchase_count, "
-                "revenue_total FROM %s",
+                "revenue_total FROM %s WHERE NOT no_profiling",
                 source,
             )
         )
@@ -79,6 +79,7 @@ class CrmLifecycleScoring(models.AbstractModel):
                               IS DISTINCT FROM s.last_purchase_date
                            OR p.purchase_count IS DISTINCT FROM s.purchase_count
                            OR p.revenue_total IS DISTINCT FROM s.revenue_total
+                           OR p.no_profiling IS DISTINCT FROM s.no_profiling
                        ), FALSE) AS some_changed
                   FROM %(source)s s
              LEFT JOIN crm_lifecycle_profile p
@@ -90,6 +91,7 @@ class CrmLifecycleScoring(models.AbstractModel):
                    p.monetary_score, p.rfm_code, p.segment_id
               FROM crm_lifecycle_profile p
              WHERE p.company_id = %(company)s AND p.purchase_count > 0
+               AND NOT p.no_profiling
                AND NOT (SELECT some_changed FROM changed)
             """,
             source=source,
@@ -173,7 +175,8 @@ class CrmLifecycleScoring(models.AbstractModel):
             SQL(
                 """SELECT id AS key, last_purchase_date, purchase_count,
                           revenue_total
-                     FROM crm_lifecycle_profile WHERE company_id = %s""",
+                     FROM crm_lifecycle_profile
+                    WHERE company_id = %s AND NOT no_profiling""",
                 company.id,
             )
         )
@@ -206,7 +209,8 @@ class CrmLifecycleScoring(models.AbstractModel):
             )
         return self._lifecycle_rfm_segment_query(
             SQL(
-                "SELECT w.partner_id AS key, %s FROM %s w WHERE w.purchase_count > 0",
+                """SELECT w.partner_id AS key, %s FROM %s w
+                    WHERE w.purchase_count > 0 AND NOT w.no_profiling""",
                 SQL(", ").join(scored),
                 source,
             )
@@ -293,7 +297,8 @@ class CrmLifecycleScoring(models.AbstractModel):
             SQL(
                 """SELECT id AS key, last_purchase_date, purchase_count,
                           revenue_total
-                     FROM crm_lifecycle_profile WHERE company_id = %s""",
+                     FROM crm_lifecycle_profile
+                    WHERE company_id = %s AND NOT no_profiling""",
                 company.id,
             )
         )

@@ -54,6 +54,153 @@ class ResCompany(models.Model):
         help="Days without purchase after which a customer is churned.",
     )
 
+    # Value model and value segments
+    lifecycle_clv_months = fields.Integer(
+        string="Lifetime Value Horizon (months)",
+        default=36,
+        help="The predicted lifetime value sums the margin expected over this "
+        "many months.",
+    )
+    lifecycle_clv_discount = fields.Float(
+        string="Annual Discount Rate (%)",
+        default=10.0,
+        help="Future margin is discounted by this rate per year.",
+    )
+    lifecycle_clv_margin = fields.Float(
+        string="Margin (%)",
+        default=100.0,
+        help="Share of the revenue counted as value; 100 counts revenue.",
+    )
+    lifecycle_value_bounds = fields.Selection(
+        [("percentile", "Percentiles"), ("amount", "Amounts")],
+        string="Value Level Boundaries",
+        default="percentile",
+        required=True,
+        help="Percentiles: levels split the customers by rank (terciles by "
+        "default), recomputed with each refit. Amounts: fixed amounts in "
+        "company currency.",
+    )
+    lifecycle_value_low_pct = fields.Float(
+        string="Medium From (percentile)", default=100.0 / 3
+    )
+    lifecycle_value_high_pct = fields.Float(
+        string="High From (percentile)", default=200.0 / 3
+    )
+    lifecycle_value_current_low = fields.Monetary(
+        string="Current Value: Medium From",
+        currency_field="currency_id",
+        help="12-month revenue from which the current value is medium.",
+    )
+    lifecycle_value_current_high = fields.Monetary(
+        string="Current Value: High From",
+        currency_field="currency_id",
+        help="12-month revenue from which the current value is high.",
+    )
+    lifecycle_value_potential_low = fields.Monetary(
+        string="Potential Value: Medium From",
+        currency_field="currency_id",
+        help="Predicted lifetime value from which the potential is medium.",
+    )
+    lifecycle_value_potential_high = fields.Monetary(
+        string="Potential Value: High From",
+        currency_field="currency_id",
+        help="Predicted lifetime value from which the potential is high.",
+    )
+
+    # Churn risk
+    lifecycle_churn_weight_alive = fields.Float(
+        string="Weight: Probability Stopped",
+        default=0.6,
+        help="Weight of 1 - probability alive in the churn risk (0 leaves it out).",
+    )
+    lifecycle_churn_weight_overdue = fields.Float(
+        string="Weight: Overdue Against Own Rhythm",
+        default=0.4,
+        help="Weight of the time since the last purchase against the "
+        "customer's usual interval (0 leaves it out).",
+    )
+    lifecycle_churn_medium_threshold = fields.Integer(
+        string="Churn Risk Medium From",
+        default=40,
+        help="Churn risk (0-100) from which the level is medium.",
+    )
+    lifecycle_churn_high_threshold = fields.Integer(
+        string="Churn Risk High From",
+        default=70,
+        help="Churn risk (0-100) from which the level is high.",
+    )
+
+    @api.constrains(
+        "lifecycle_clv_months",
+        "lifecycle_clv_discount",
+        "lifecycle_clv_margin",
+        "lifecycle_value_low_pct",
+        "lifecycle_value_high_pct",
+        "lifecycle_value_current_low",
+        "lifecycle_value_current_high",
+        "lifecycle_value_potential_low",
+        "lifecycle_value_potential_high",
+        "lifecycle_churn_weight_alive",
+        "lifecycle_churn_weight_overdue",
+        "lifecycle_churn_medium_threshold",
+        "lifecycle_churn_high_threshold",
+    )
+    def _check_lifecycle_value_settings(self):
+        for company in self:
+            if not 1 <= company.lifecycle_clv_months <= 600:
+                raise ValidationError(
+                    _("The lifetime value horizon runs from 1 to 600 months.")
+                )
+            if not 0 <= company.lifecycle_clv_discount < 100:
+                raise ValidationError(
+                    _("The annual discount rate must be at least 0% and below 100%.")
+                )
+            if not 0 < company.lifecycle_clv_margin <= 100:
+                raise ValidationError(
+                    _("The margin must be above 0% and at most 100%.")
+                )
+            if not (
+                0
+                < company.lifecycle_value_low_pct
+                < company.lifecycle_value_high_pct
+                < 100
+            ):
+                raise ValidationError(
+                    _(
+                        "The value level percentiles must rise from medium to "
+                        "high, between 0 and 100."
+                    )
+                )
+            for low, high in (
+                ("lifecycle_value_current_low", "lifecycle_value_current_high"),
+                ("lifecycle_value_potential_low", "lifecycle_value_potential_high"),
+            ):
+                if company[low] < 0 or company[high] < company[low]:
+                    raise ValidationError(
+                        _(
+                            "The value level amounts must be positive and the "
+                            "high level must start at or above the medium level."
+                        )
+                    )
+            weights = (
+                company.lifecycle_churn_weight_alive,
+                company.lifecycle_churn_weight_overdue,
+            )
+            if min(weights) < 0:
+                raise ValidationError(_("Churn risk weights cannot be negative."))
+            if not (
+                0
+                < company.lifecycle_churn_medium_threshold
+                < company.lifecycle_churn_high_threshold
+                <= 100
+            ):
+                raise ValidationError(
+                    _(
+                        "The churn risk thresholds must rise from medium to high, "
+                        "between 1 and 100."
+                    )
+                )
+
     @api.constrains(*LIFECYCLE_THRESHOLD_FIELDS)
     def _check_lifecycle_thresholds(self):
         for company in self:

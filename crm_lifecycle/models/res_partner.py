@@ -100,6 +100,59 @@ class ResPartner(models.Model):
     lifecycle_history_ids = fields.One2many(
         related="lifecycle_profile_id.history_ids", **PROFILE_RELATED
     )
+    # Value and churn risk
+    lifecycle_p_alive = fields.Float(
+        related="lifecycle_profile_id.p_alive", **PROFILE_RELATED
+    )
+    lifecycle_predicted_clv = fields.Monetary(
+        related="lifecycle_profile_id.predicted_clv",
+        currency_field="lifecycle_currency_id",
+        **PROFILE_RELATED,
+    )
+    lifecycle_expected_order_value = fields.Monetary(
+        related="lifecycle_profile_id.expected_order_value",
+        currency_field="lifecycle_currency_id",
+        **PROFILE_RELATED,
+    )
+    lifecycle_expected_purchases_365 = fields.Float(
+        related="lifecycle_profile_id.expected_purchases_365", **PROFILE_RELATED
+    )
+    lifecycle_next_purchase_date = fields.Date(
+        related="lifecycle_profile_id.next_purchase_date", **PROFILE_RELATED
+    )
+    lifecycle_value_segment_id = fields.Many2one(
+        related="lifecycle_profile_id.value_segment_id", **PROFILE_RELATED
+    )
+    lifecycle_churn_risk = fields.Integer(
+        related="lifecycle_profile_id.churn_risk", **PROFILE_RELATED
+    )
+    lifecycle_churn_level = fields.Selection(
+        related="lifecycle_profile_id.churn_level", **PROFILE_RELATED
+    )
+    lifecycle_churn_explanation = fields.Html(
+        related="lifecycle_profile_id.churn_explanation", **PROFILE_RELATED
+    )
+    # The right to object to profiling (GDPR art. 21): kept on the
+    # commercial entity and its contacts.
+    lifecycle_no_profiling = fields.Boolean(
+        string="Objects to Profiling",
+        tracking=True,
+        help="The customer objects to profiling: its RFM, value and churn "
+        "scores are cleared and no scoring computes them again; its purchase "
+        "figures and lifecycle stage are kept.",
+    )
+
+    @api.model
+    def _commercial_fields(self):
+        return super()._commercial_fields() + ["lifecycle_no_profiling"]
+
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("lifecycle_no_profiling"):
+            self.env["crm.lifecycle.profile"].sudo().search(
+                [("partner_id", "in", self.commercial_partner_id.ids)]
+            )._lifecycle_clear_profiling()
+        return result
 
     @api.depends_context("company")
     @api.depends("commercial_partner_id")

@@ -3,6 +3,8 @@ from . import test_stages
 from . import test_rfm
 from . import test_value_segment
 from . import test_churn_reason
+from . import test_value
+from . import test_churn
 from . import test_index
 from . import test_job
 from . import test_security

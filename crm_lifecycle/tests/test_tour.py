@@ -41,3 +41,43 @@ class TestLifecycleTour(HttpCase):
             profiles.stage_date, fields.Date.context_today(profiles.with_user(admin))
         )
         self.assertFalse(profiles.lock_until)
+
+    def test_value_model_holdout(self):
+        """A manager opens the model card, runs the holdout validation (the
+        background job runs it), then reads the chart and the table."""
+        Demo = self.env["crm.lifecycle.demo"]
+        company = self.env.ref("base.main_company")
+        journal = self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+        )
+        today = fields.Date.today()
+        customers = self.env["res.partner"].create(
+            [{"name": f"Holdout Tour {i}", "is_company": True} for i in range(30)]
+        )
+        vals = []
+        for index, customer in enumerate(customers):
+            for k in range(index % 6 + 1):
+                days_ago = 600 - 13 * index - 50 * k
+                if days_ago > 0:
+                    vals.append(
+                        Demo._demo_invoice_vals(
+                            "out_invoice", customer, journal, today, days_ago, 100
+                        )
+                    )
+        self.env["account.move"].create(vals).action_post()
+        Card = self.env["crm.lifecycle.value.model"]
+        card = Card._lifecycle_fit(company, today)
+        self.start_tour(
+            "/odoo/action-crm_lifecycle.crm_lifecycle_value_model_action",
+            "crm_lifecycle_value_model_holdout",
+            login="admin",
+        )
+        self.assertEqual(card.holdout_state, "queued")
+        self.assertEqual(card.holdout_weeks, 26)
+        Card._cron_lifecycle_value_holdout()
+        self.assertEqual(card.holdout_state, "done", card.holdout_message)
+        self.start_tour(
+            f"/odoo/action-crm_lifecycle.crm_lifecycle_value_model_action/{card.id}",
+            "crm_lifecycle_value_model_read",
+            login="admin",
+        )

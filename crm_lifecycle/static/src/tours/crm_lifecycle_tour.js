@@ -50,3 +50,57 @@ registry.category("web_tour.tours").add("crm_lifecycle_override_stage", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_lifecycle_value_model_holdout", {
+    steps: () => [
+        {
+            content: "Open the value model in use",
+            trigger: ".o_data_row:first .o_data_cell[name=as_of_date]",
+            run: "click",
+        },
+        {
+            content: "The card shows the fitted parameters",
+            trigger: ".o_field_widget[name=bgnbd_r]",
+        },
+        {
+            content: "Choose the holdout period",
+            trigger: ".o_field_widget[name=holdout_weeks] input",
+            run: "edit 26",
+        },
+        {
+            content: "Run the holdout validation",
+            trigger: "button[name=action_run_holdout]",
+            run: "click",
+        },
+        {
+            content: "It is queued for the background job",
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains(Queued)",
+        },
+        {
+            content: "Its progress is shown on the card",
+            trigger: ".o_field_widget[name=holdout_progress]",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("crm_lifecycle_value_model_read", {
+    steps: () => [
+        {
+            content: "The validation is done",
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains(Done)",
+        },
+        {
+            content: "The calibration / holdout chart is drawn",
+            trigger: ".o_crm_lifecycle_holdout_chart canvas",
+        },
+        {
+            content: "The table shows actual and predicted purchases by bucket",
+            trigger:
+                ".o_field_widget[name=holdout_line_ids] .o_data_row:first .o_data_cell[name=bucket_label]:contains(0)",
+        },
+        {
+            content: "The total error is shown",
+            trigger: ".o_field_widget[name=holdout_error]",
+        },
+    ],
+});

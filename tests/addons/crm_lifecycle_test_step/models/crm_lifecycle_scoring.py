@@ -2,6 +2,7 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from odoo.addons.crm_lifecycle.models.crm_lifecycle_scoring import ScoringStep
+from odoo.addons.crm_lifecycle.models.crm_lifecycle_step_churn import ChurnComponent
 
 
 class CrmLifecycleScoring(models.AbstractModel):
@@ -38,3 +39,17 @@ class CrmLifecycleScoring(models.AbstractModel):
                 companies=ctx.company_ids,
             )
         )
+
+    @api.model
+    def _lifecycle_churn_components(self):
+        return super()._lifecycle_churn_components() + [
+            ChurnComponent(
+                "no_deal",
+                self.env._("No open opportunity"),
+                "lifecycle_churn_weight_no_deal",
+                lambda ctx, row: SQL(
+                    "CASE WHEN %s.open_opportunity_count > 0 THEN 0 ELSE 1 END", row
+                ),
+                reads=("open_opportunity_count",),
+            )
+        ]

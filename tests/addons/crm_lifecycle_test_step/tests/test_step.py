@@ -35,3 +35,28 @@ class TestAddedStep(LifecycleCommon):
         # The added field is an engine field: read-only to users.
         with self.assertRaises(AccessError):
             profile.with_user(self.manager).open_opportunity_count = 7
+
+    def test_added_churn_component(self):
+        """A component added through the hook is weighed into the risk and
+        explained with its label."""
+        self.company.write(
+            {
+                "lifecycle_churn_weight_alive": 0.0,
+                "lifecycle_churn_weight_overdue": 1.0,
+                "lifecycle_churn_weight_no_deal": 1.0,
+            }
+        )
+        today = date.today()
+        dealing, idle = self._customer("Dealing"), self._customer("Idle")
+        for customer in dealing | idle:
+            self._invoice(customer, today - timedelta(days=5), 100)
+        self.env["crm.lead"].create(
+            {"name": "Deal", "type": "opportunity", "partner_id": dealing.id}
+        )
+        self.Run._cron_lifecycle_scoring()
+        dealing, idle = self._profile(dealing), self._profile(idle)
+        self.assertEqual(dealing.churn_components, {"overdue": 0.0, "no_deal": 0.0})
+        self.assertEqual(idle.churn_components, {"overdue": 0.0, "no_deal": 1.0})
+        self.assertEqual(dealing.churn_risk, 0)
+        self.assertEqual(idle.churn_risk, 50)
+        self.assertIn("No open opportunity", idle.churn_explanation)

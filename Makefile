@@ -13,14 +13,15 @@
 #   PARTNERS, INVOICES          sizes for `make bench` (default 10000 / 100000)
 #   CASES                       cases of `make bench`: families or family:case,
 #                               comma separated (default: all, i.e. `scoring`:
-#                               first, next_day, unchanged); see tests/bench/run.py
+#                               first, next_day, unchanged; `value`); see tests/bench/run.py
+#   CUSTOMERS                   customers of the `value` bench (default 100000)
 #   DEMO_HTTP_PORT              port for `make demo` (default 8069)
 
 SHELL := /bin/bash
 PARTNERS ?= 10000
 INVOICES ?= 100000
 export ODOO_ADDONS_PATH ODOO_BIN ODOO_CORE_ADDONS ADDONS SKIP_LINT SKIP_ODOO \
-	PYTEST_ODOO_ADDONS PARTNERS INVOICES CASES DEMO_HTTP_PORT
+	PYTEST_ODOO_ADDONS PARTNERS INVOICES CASES CUSTOMERS DEMO_HTTP_PORT
 
 .PHONY: help test lint fmt demo bench check-odoo pot pot-check pg-start pg-stop
 

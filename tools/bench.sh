@@ -52,6 +52,8 @@ if [[ -z "$CASES" || ",$CASES," == *",value,"* || ",$CASES," == *",value:"* ]]; 
 fi
 
 bash "$HERE/check_odoo.sh" || exit 1
+"${PYTHON:-python3}" -m pip install -q --disable-pip-version-check --root-user-action=ignore \
+    -r "$HERE/../requirements.txt" || { echo "pip install -r requirements.txt failed" >&2; exit 1; }
 pg_cluster_start || die "could not start PostgreSQL"
 ODOO_ADDONS_PATH_FULL="$(odoo_addons_path)" || exit 1
 export ODOO_ADDONS_PATH_FULL

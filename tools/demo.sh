@@ -25,6 +25,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 bash "$HERE/check_odoo.sh" || exit 1
+"${PYTHON:-python3}" -m pip install -q --disable-pip-version-check --root-user-action=ignore \
+    -r "$HERE/../requirements.txt" || { echo "pip install -r requirements.txt failed" >&2; exit 1; }
 pg_cluster_start || die "could not start PostgreSQL"
 "$PG_BINDIR/createdb" -h "$PGHOST" -p "$PGPORT" -U odoo -T template0 -E UTF8 "$DB" \
     || die "createdb $DB failed"

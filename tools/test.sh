@@ -81,9 +81,10 @@ log "Checking Odoo"
 bash "$HERE/check_odoo.sh" || exit 1
 
 # (b) Python tooling
-log "pip install -r requirements-test.txt"
-"$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore -r requirements-test.txt \
-    || die "pip install -r requirements-test.txt failed"
+log "pip install -r requirements.txt -r requirements-test.txt"
+"$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore \
+    -r requirements.txt -r requirements-test.txt \
+    || die "pip install -r requirements.txt -r requirements-test.txt failed"
 
 # (c) Node tooling (prettier + plugin-xml) into .cache/node
 if [[ "${SKIP_LINT:-0}" != 1 ]]; then

@@ -173,11 +173,13 @@ class CrmLifecycleScoring(models.AbstractModel):
         )
         return SQL(
             """
-            WITH c AS (
+            WITH c AS MATERIALIZED (
                 SELECT s.partner_id, %(values)s
                   FROM %(source)s s
                  WHERE %(scored)s
-            ), risk AS (
+            ), risk AS MATERIALIZED (
+                -- materialized: inlined, the components' expressions would
+                -- be evaluated again in every reference to the risk
                 SELECT c.partner_id,
                        CASE WHEN (%(weights)s) > 0
                             THEN ROUND(100 * (%(weighted)s) / (%(weights)s))::int4

@@ -1,6 +1,7 @@
 # One step per file, each inheriting the pipeline, by design (see
 # docs/architecture.md): a step is found, read and replaced on its own.
 # pylint: disable=consider-merging-classes-inherited
+import math
 from datetime import timedelta
 
 import numpy as np
@@ -375,23 +376,28 @@ class CrmLifecycleScoring(models.AbstractModel):
         }
         order_value = vm.expected_value(fit, x, m)
         clv = vm.clv(fit, x, t_x, age, m, months, discount, margin)
-        rate = vm.expected_rate(fit, x, age)
+        rate = vm.expected_rate(fit, x, age).tolist()
         low, high = self._lifecycle_value_bounds(ctx)["potential"]
-        segments = self._lifecycle_value_segments()
+        segments = ctx.extra.get("value_segments")
+        if segments is None:
+            segments = ctx.extra["value_segments"] = self._lifecycle_value_segments()
+        out["repeat_avg_value"] = {pid: repeat.get(pid) for pid in scored}
+        for name in HORIZONS:
+            out[name] = dict(zip(scored, _rounded(expected[name], 2), strict=True))
+        out["expected_order_value"] = dict(
+            zip(scored, _rounded(order_value, 0), strict=True)
+        )
+        clv = _rounded(clv, 0)
+        out["predicted_clv"] = dict(zip(scored, clv, strict=True))
         for index, pid in enumerate(scored):
             row = rows[index]
-            out["repeat_avg_value"][pid] = repeat.get(pid)
-            for name in HORIZONS:
-                out[name][pid] = _finite_round(expected[name][index], 2)
-            out["expected_order_value"][pid] = _finite_round(order_value[index], 0)
-            value = _finite_round(clv[index], 0)
-            out["predicted_clv"][pid] = value
-            if rate[index] > 0 and np.isfinite(rate[index]):
-                days = round(7.0 / float(rate[index]))
+            if 0 < rate[index] < math.inf:
+                days = round(7.0 / rate[index])
                 if days <= MAX_NEXT_PURCHASE_DAYS:
                     out["next_purchase_date"][pid] = row[
                         "last_purchase_date"
                     ] + timedelta(days=days)
+            value = clv[index]
             level = None
             if value is not None and low is not None and high is not None:
                 level = "high" if value >= high else "medium" if value >= low else "low"
@@ -399,11 +405,13 @@ class CrmLifecycleScoring(models.AbstractModel):
             out["value_segment_id"][pid] = segments.get(
                 (row["value_current_level"], level)
             )
+        batch.python_values.update(out)
 
 
-def _finite_round(value, digits):
-    """``value`` rounded, or ``None`` when it is not a finite number."""
-    value = float(value)
-    if not np.isfinite(value):
-        return None
-    return round(value, digits)
+def _rounded(values, digits):
+    """``values`` (an array) rounded, as a list; ``None`` for values that
+    are not finite numbers."""
+    return [
+        round(value, digits) if math.isfinite(value) else None
+        for value in np.asarray(values, dtype=float).tolist()
+    ]

@@ -523,6 +523,195 @@ def test_a_equal_one_is_finite():
 
 
 # ----------------------------------------------------------------------------
+# Extreme parameters (a fit at its bounds): Gauss-Jacobi quadrature
+# ----------------------------------------------------------------------------
+
+# A fit that hit its bounds: p = a/(a+b) about 0.03 for everyone, Beta(a, b+x)
+# extremely concentrated, where scipy's hyp2f1 is slow or not finite.
+EXTREME_PARAMS = vm.BGNBDParams(r=1.4715, alpha=6.988, a=75820.7, b=2401141.8)
+EXTREME_FIT = vm.ValueFit(
+    method="bgnbd",
+    bgnbd=EXTREME_PARAMS,
+    heuristic={"rate": 0.03, "mean_value": 35.0},
+)
+# (x, t_x, T) and expected purchases in 30/7, 52 and 156 weeks, computed with
+# mpmath at 30 digits as P(alive) * E[(1 - ((alpha+T)/(alpha+T+p t))^(r+x)) / p]
+# with p ~ Beta(a, b+x) (mpmath.quad around the Beta mass), for the extreme
+# and the CDNOW parameters (the CDNOW values agree with mpmath.hyp2f1 of
+# eq. 10 and, at x = 5,000 and 52 weeks, with WHALE_PURCHASES_52).
+MPMATH_CUSTOMERS = [
+    (0, 0.0, 0.0),
+    (0, 0.0, 80.0),
+    (1, 10.0, 30.0),
+    (5, 40.0, 52.25),
+    (60, 150.0, 156.0),
+    (5000, 155.5, 156.0),
+]
+MPMATH_HORIZONS = [30 / 7, 52.0, 156.0]
+EXTREME_PURCHASES = [
+    [0.8819746210444679, 8.514644562453016, 17.487122833299832],
+    [0.07236280995971917, 0.8601607276175247, 2.470613990069642],
+    [0.23404915947887703, 2.6567921548074986, 6.964767923323238],
+    [0.4068175085490315, 4.513006584169647, 11.291292133584031],
+    [1.1972290021322338, 11.159123934876321, 20.606488555776206],
+    [0.00021626734518524778, 0.00022023810379766994, 0.00022023810379766994],
+]
+CDNOW_PURCHASES = [
+    [0.20828718397199572, 1.4440208388410634, 2.7548682834084643],
+    [0.012222359618786337, 0.13754587317640043, 0.36450031332373317],
+    [0.07681980351905379, 0.753837484978134, 1.7161192952820978],
+    [0.26884101667570026, 2.6789963807414803, 6.1173066856966205],
+    [1.4120558770179927, 15.485842051435892, 39.2188539715505],
+    [0.13848227675496885, 1.5143786298836135, 3.8209125233232384],
+]
+# CLV over 36 months, annual discount 0.1, margin 0.3, AOV = m (the heuristic
+# mean value 35 for x = 0), from the same mpmath expectations: (x, t_x, T, m).
+EXTREME_CLV_CUSTOMERS = [
+    (0, 0.0, 40.0, 0.0),
+    (1, 10.0, 30.0, 20.0),
+    (5, 40.0, 52.25, 35.5),
+    (60, 150.0, 156.0, 12.25),
+    (5000, 155.5, 156.0, 9.0),
+]
+EXTREME_CLV_36 = [
+    39.28129651294186,
+    36.235329322380295,
+    104.72895525112042,
+    68.00499985354604,
+    0.000589852945027948,
+]
+
+
+@pytest.mark.parametrize(
+    "fit, reference",
+    [(EXTREME_FIT, EXTREME_PURCHASES), (CDNOW_FIT, CDNOW_PURCHASES)],
+    ids=["extreme", "cdnow"],
+)
+def test_expected_purchases_match_mpmath(fit, reference):
+    x, t_x, T = (np.array(v, dtype=float) for v in zip(*MPMATH_CUSTOMERS, strict=True))
+    reference = np.array(reference)
+    for column, horizon in enumerate(MPMATH_HORIZONS):
+        values = vm.expected_purchases(fit, horizon, x, t_x, T)
+        assert values == pytest.approx(reference[:, column], rel=1e-11)
+    # all horizons at once, one per row
+    rows = np.repeat(np.arange(len(MPMATH_CUSTOMERS)), len(MPMATH_HORIZONS))
+    horizons = np.tile(MPMATH_HORIZONS, len(MPMATH_CUSTOMERS))
+    values = vm.expected_purchases(fit, horizons, x[rows], t_x[rows], T[rows])
+    assert values == pytest.approx(reference.reshape(-1), rel=1e-11)
+
+
+def test_extreme_clv_matches_mpmath():
+    x, t_x, T, m = (
+        np.array(v, dtype=float) for v in zip(*EXTREME_CLV_CUSTOMERS, strict=True)
+    )
+    values = vm.clv(EXTREME_FIT, x, t_x, T, m, 36, 0.1, 0.3)
+    assert values == pytest.approx(EXTREME_CLV_36, rel=1e-11)
+    # the extreme customers use the quadrature, not hyp2f1
+    xs = np.unique(x)
+    rules = vp._quadrature_rules(
+        EXTREME_PARAMS, xs, np.full(xs.size, 0.01), np.full(xs.size, 25.0)
+    )
+    assert all(rule is not None and rule[0].size <= 8 for rule in rules)
+
+
+def plain_clv(fit, x, t_x, T, m, months, annual_discount, margin):
+    """:func:`clv` without the per-(x, T) grouping: every row, every month."""
+    steps = np.arange(1, months + 1) * vm.MONTH_WEEKS
+    curve = vp._alive_grid(fit.bgnbd, x, T, steps)
+    increments = np.diff(curve, axis=1, prepend=0.0)
+    monthly = (1.0 + annual_discount) ** (1.0 / 12.0) - 1.0
+    discount = (1.0 + monthly) ** -np.arange(1, months + 1)
+    alive = vm.p_alive(fit, x, t_x, T)
+    return increments @ discount * alive * vm.expected_value(fit, x, m) * margin
+
+
+@pytest.mark.parametrize("fit", [EXTREME_FIT, CDNOW_FIT], ids=["extreme", "cdnow"])
+def test_unique_pairs_equal_plain_path(fit):
+    rng = np.random.default_rng(3)
+    count = 3000
+    # whole weeks: many repeated (x, T) pairs, with different t_x and m
+    x = np.minimum(rng.geometric(0.3, count) - 1, 60).astype(float)
+    x[:3] = [5000.0, 300.0, 60.0]
+    T = rng.integers(0, 160, count).astype(float)
+    t_x = np.where(x > 0, np.floor(rng.uniform(0, 1, count) * T * 7) / 7.0, 0.0)
+    m = rng.uniform(5, 100, count)
+    assert np.unique(np.c_[x, T], axis=0).shape[0] < count // 2
+    values = vm.clv(fit, x, t_x, T, m, 36, 0.1, 0.3)
+    assert_finite(values)
+    assert values == pytest.approx(
+        plain_clv(fit, x, t_x, T, m, 36, 0.1, 0.3), rel=1e-12, abs=1e-300
+    )
+    # expected purchases: per distinct (x, T, t) = per row
+    horizon = rng.choice([30 / 7, 52.0, 156.0], count)
+    purchases = vm.expected_purchases(fit, horizon, x, t_x, T)
+    plain = vp._alive_grid(fit.bgnbd, x, T, horizon[:, None])[:, 0]
+    assert purchases == pytest.approx(
+        plain * vm.p_alive(fit, x, t_x, T), rel=1e-12, abs=1e-300
+    )
+    # and one customer at a time
+    for i in range(0, count, 499):
+        alone = vm.clv(
+            fit, x[i : i + 1], t_x[i : i + 1], T[i : i + 1], m[i : i + 1], 36, 0.1, 0.3
+        )
+        assert alone == pytest.approx(values[i : i + 1], rel=1e-12, abs=1e-300)
+
+
+def test_beta_rules_exact_for_polynomials():
+    for A, B in [
+        (2.5, 3.0),
+        (EXTREME_PARAMS.a - 1, EXTREME_PARAMS.b + 5000),
+        (0.5, 10),
+    ]:
+        moments = np.cumprod([1.0] + [(A + j) / (A + B + j) for j in range(17)])
+        for n in (2, 4, 8):
+            (nodes, weights), (radau_nodes, radau_weights) = vp._beta_rules(A, B, n)
+            assert np.all((nodes > 0) & (nodes < 1)) and np.all(weights > 0)
+            assert radau_nodes.min() == pytest.approx(0.0, abs=1e-15)
+            for k in range(2 * n):  # Gauss: degree 2n - 1
+                assert np.sum(weights * nodes**k) == pytest.approx(
+                    moments[k], rel=1e-12
+                )
+            for k in range(2 * n + 1):  # Radau: degree 2n
+                assert np.sum(radau_weights * radau_nodes**k) == pytest.approx(
+                    moments[k], rel=1e-12
+                )
+
+
+def test_quadrature_not_used_where_it_misses_the_beta_tail():
+    """A wide Beta(a-1, b+x) and thousands of purchases: every Gauss node
+    predicts certain dropout, the mass near p = 0 does not; the Radau bound
+    sends such customers to hyp2f1."""
+    params = vm.BGNBDParams(r=0.05, alpha=0.5, a=2.5, b=75.0)
+    x = np.array([4762.0, 4762.0, 30.0])
+    T = np.array([0.0, 150.0, 100.0])
+    t = np.array([156.0, 30 / 7, 52.0])
+    # mpmath, 30 digits, as for MPMATH_CUSTOMERS (without P(alive))
+    reference = [3225.0701158501225, 131.00638916480199, 13.08418519252888]
+    assert vp._alive_purchases(params, t, x, T) == pytest.approx(reference, rel=1e-13)
+    # the Gauss rules alone agree with each other at u = 156 / 0.5, wrongly
+    s, u = params.r + 4762.0, np.array([156.0 / params.alpha])
+    brackets = [
+        vp._quadrature_bracket(
+            *vp._beta_rules(params.a - 1, params.b + 4762, n)[0], s, u
+        )
+        for n in (4, 8, 16)
+    ]
+    assert brackets[0] == pytest.approx(brackets[2], rel=1e-15)
+    scale = (params.a + params.b + 4762.0 - 1) / (params.a - 1)
+    assert abs(brackets[2][0] * scale / reference[0] - 1) > 1e-4
+    assert vp._quadrature_rules(params, np.array([4762.0]), u, u) == [None]
+
+
+def test_hyp2f1_path_with_large_a_is_finite():
+    # the original form and the last resort of the hypergeometric path
+    params = vm.BGNBDParams(r=0.004, alpha=0.002, a=4e4, b=2e8)
+    values = vp._alive_purchases_hyp2f1(
+        params, np.array([52.0, 4.0]), np.array([0.0, 5000.0]), np.array([100.0, 1.0])
+    )
+    assert_finite(values)
+
+
+# ----------------------------------------------------------------------------
 # Degenerate data: the heuristic fallback, never NaN or infinity
 # ----------------------------------------------------------------------------
 

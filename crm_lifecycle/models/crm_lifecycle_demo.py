@@ -58,10 +58,12 @@ class CrmLifecycleDemo(models.AbstractModel):
         self.env["account.move"].create(moves).action_post()
         self.env["crm.lead"].create(leads)
         Scoring = self.env["crm.lifecycle.scoring"]
+        Card = self.env["crm.lifecycle.value.model"]
         for days_ago in (540, 365, 180, 90, 30, 0):
-            Scoring._scoring_score_company(
-                company.root_id, today - relativedelta(days=days_ago)
-            )
+            day = today - relativedelta(days=days_ago)
+            # a value model per date, as the weekly job would have fitted
+            Card._lifecycle_fit(company.root_id, day)
+            Scoring._scoring_score_company(company.root_id, day)
 
     @api.model
     def _demo_invoice_vals(self, move_type, partner, journal, today, days_ago, amount):

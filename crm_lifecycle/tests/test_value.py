@@ -2,6 +2,7 @@ import math
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 
@@ -11,6 +12,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..lib import value_model as vm
+from ..models.crm_lifecycle_scoring import STEP_SEQUENCES
 from .common import LifecycleCommon
 
 
@@ -89,6 +91,42 @@ class TestValue(LifecycleCommon):
             else:
                 self.assertFalse(profile.repeat_avg_value)
                 self.assertEqual(profile.p_alive, 1.0)
+
+    def test_composed_and_update_paths_agree(self):
+        """The value and churn selects give the same scores composed into
+        the first INSERT (no prepare step before them) and as UPDATEs of the
+        working table (an addon's prepare step before them, as the test
+        addon adds)."""
+        self._score(self.customers)
+        Scoring = self.env.registry["crm.lifecycle.scoring"]
+        steps = Scoring._scoring_steps
+        components = Scoring._lifecycle_churn_components
+
+        def core_steps(scoring):
+            return [s for s in steps(scoring) if s.name in STEP_SEQUENCES]
+
+        def core_components(scoring):
+            return [
+                c for c in components(scoring) if c.code in ("not_alive", "overdue")
+            ]
+
+        with (
+            patch.object(Scoring, "_scoring_steps", core_steps),
+            patch.object(Scoring, "_lifecycle_churn_components", core_components),
+        ):
+            self.assertFalse(
+                [
+                    s.name
+                    for s in self.Scoring._scoring_ordered_steps()
+                    if hasattr(self.Scoring, f"_scoring_prepare_{s.name}")
+                ]
+            )
+            self.assertEqual(
+                self.Run._lifecycle_count_mismatches(self.company, self.TODAY), 0
+            )
+        self.assertEqual(
+            self.Run._lifecycle_count_mismatches(self.company, self.TODAY), 0
+        )
 
     def test_repeat_avg_value(self):
         """The mean spend per repeat occasion: the first day is left out and

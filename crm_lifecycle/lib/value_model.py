@@ -81,6 +81,15 @@ rate while alive times ``t`` (last resort, see
 :func:`value_predict._alive_purchases`). ``a = 1`` (a removable singularity)
 is evaluated at ``a = 1 + 1e-7``.
 
+The bracket depends on ``(x, T, t)`` only, so predictions are computed once
+per distinct ``(x, T)``. Per distinct ``x``, where ``Beta(a-1, b+x)`` is
+concentrated (extreme fits, e.g. ``a`` and ``b`` in the tens of thousands,
+where ``hyp2f1`` is slow), the bracket is evaluated as
+``E[1 - (1 + q u)^-(r+x)]``, ``q ~ Beta(a-1, b+x)``, ``u = t / (alpha+T)``, by
+Gauss-Jacobi quadrature (Golub-Welsch), accepted only where it agrees with the
+Gauss-Radau rule (a node at ``q = 0``) to 1e-13; otherwise as above (see the
+docstring of :mod:`value_predict`).
+
 Expected purchase rate while alive (posterior mean of ``lambda``)::
 
     rate = (r+x) / (alpha+T)   purchases per week

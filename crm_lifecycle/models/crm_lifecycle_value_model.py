@@ -1,5 +1,4 @@
 import logging
-import threading
 import time
 
 import numpy as np
@@ -448,7 +447,7 @@ class CrmLifecycleValueModel(models.Model):
         """Run the queued holdout validations; one left running by a crash
         starts again."""
         cards = self.sudo().search([("holdout_state", "in", ("queued", "running"))])
-        testing = self._lifecycle_testing()
+        testing = self.env["crm.lifecycle.run"]._lifecycle_testing()
         for card in cards:
             try:
                 if testing:
@@ -545,13 +544,7 @@ class CrmLifecycleValueModel(models.Model):
         self._lifecycle_holdout_progress(100, state="done")
 
     @api.model
-    def _lifecycle_testing(self):
-        return getattr(threading.current_thread(), "testing", False)
-
-    @api.model
     def _lifecycle_commit(self):
-        """Commit the job's progress; tests keep their single transaction."""
-        if not self._lifecycle_testing():
-            # Background jobs commit their progress so that the card shows it
-            # and a crash does not lose the finished companies.
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+        """Commit the job's progress as the scoring job does (not in tests):
+        the card shows it and a crash keeps the finished companies."""
+        self.env["crm.lifecycle.run"]._lifecycle_commit()

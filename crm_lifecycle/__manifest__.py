@@ -29,6 +29,7 @@
         "views/crm_lifecycle_profile_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/product_category_views.xml",
         "views/crm_lifecycle_menus.xml",
     ],
     "demo": ["demo/crm_lifecycle_demo.xml"],

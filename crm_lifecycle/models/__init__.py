@@ -5,6 +5,7 @@ from . import crm_lifecycle_churn_reason
 from . import crm_lifecycle_history
 from . import crm_lifecycle_profile
 from . import crm_lifecycle_profile_scores
+from . import crm_lifecycle_profile_due_dates
 from . import crm_lifecycle_value_model
 from . import crm_lifecycle_value_holdout_line
 from . import crm_lifecycle_scoring
@@ -13,6 +14,7 @@ from . import crm_lifecycle_step_figures
 from . import crm_lifecycle_step_rfm
 from . import crm_lifecycle_step_stage
 from . import crm_lifecycle_step_value
+from . import crm_lifecycle_step_due_dates
 from . import crm_lifecycle_step_churn
 from . import crm_lifecycle_run
 from . import crm_lifecycle_demo
@@ -20,3 +22,4 @@ from . import account_move
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import product_category

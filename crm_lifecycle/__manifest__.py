@@ -18,6 +18,7 @@
         "data/crm_lifecycle_value_segment_data.xml",
         "data/crm_lifecycle_churn_reason_data.xml",
         "data/ir_cron_data.xml",
+        "data/crm_lifecycle_playbook_data.xml",
         "wizard/crm_lifecycle_stage_override_views.xml",
         "views/crm_lifecycle_stage_views.xml",
         "views/crm_lifecycle_segment_views.xml",
@@ -30,9 +31,13 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/product_category_views.xml",
+        "views/crm_lifecycle_playbook_views.xml",
         "views/crm_lifecycle_menus.xml",
     ],
-    "demo": ["demo/crm_lifecycle_demo.xml"],
+    "demo": [
+        "demo/crm_lifecycle_demo.xml",
+        "demo/crm_lifecycle_playbook_demo.xml",
+    ],
     "uninstall_hook": "uninstall_hook",
     "external_dependencies": {"python": ["numpy", "scipy"]},
     "assets": {

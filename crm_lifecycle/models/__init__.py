@@ -23,3 +23,7 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import product_category
+from . import crm_lifecycle_playbook
+from . import base_automation
+from . import mail_activity
+from . import mail_message

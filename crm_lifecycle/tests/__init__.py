@@ -6,6 +6,7 @@ from . import test_churn_reason
 from . import test_value
 from . import test_churn
 from . import test_due_dates
+from . import test_playbook
 from . import test_index
 from . import test_job
 from . import test_security

@@ -57,9 +57,7 @@ class BaseAutomation(models.Model):
         result = super().write(vals)
         if starting:
             # a rule switched on starts now: the past does not fire
-            super(BaseAutomation, starting).write(
-                {"last_run": fields.Datetime.now()}
-            )
+            super(BaseAutomation, starting).write({"last_run": fields.Datetime.now()})
         if "lifecycle_playbook_id" in vals:
             self._lifecycle_add_run_actions()
         return result
@@ -95,8 +93,8 @@ class BaseAutomation(models.Model):
         for rule in rules:
             rule._lifecycle_check_time_rule()
             if automatic:
-                # auto-commit for batch processing, as core does
-                self.env.cr.commit()
+                # commit each rule's contacts, as core's _check does
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         return super(
             BaseAutomation, self.with_context(lifecycle_skip_rule_ids=rules.ids)
         )._check(automatic=automatic, use_new_cursor=use_new_cursor)
@@ -125,8 +123,10 @@ class BaseAutomation(models.Model):
             # <=> d < ceil(high)
             def ceil(moment):
                 day = moment.date()
-                return day if moment == datetime.combine(day, moment.min.time()) else (
-                    day + timedelta(days=1)
+                return (
+                    day
+                    if moment == datetime.combine(day, moment.min.time())
+                    else (day + timedelta(days=1))
                 )
 
             return [(name, ">=", ceil(low)), (name, "<", ceil(high))]

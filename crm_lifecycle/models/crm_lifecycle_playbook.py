@@ -106,7 +106,6 @@ class CrmLifecyclePlaybook(models.Model):
     )
     user_id = fields.Many2one(
         comodel_name="res.users",
-        string="User",
         check_company=True,
         help="Owner of the activities (or of customers without a salesperson).",
     )
@@ -203,7 +202,8 @@ class CrmLifecyclePlaybook(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if "active" in vals:
-            self.with_context(active_test=False).automation_ids.write(
+            # managers who are not administrators switch the rules too
+            self.sudo().with_context(active_test=False).automation_ids.write(
                 {"active": vals["active"]}
             )
         return result
@@ -251,7 +251,9 @@ class CrmLifecyclePlaybook(models.Model):
         Profile = self.env["crm.lifecycle.profile"]
         company = self.company_id or self.env.company.root_id
         profiles = Profile
-        for automation in self.automation_ids:
+        # rules are readable by administrators only; their domains are
+        # applied with the user's rights
+        for automation in self.sudo().automation_ids:
             if automation.model_id.model != Profile._name:
                 continue
             domain = []
@@ -269,9 +271,7 @@ class CrmLifecyclePlaybook(models.Model):
                             error=error,
                         )
                     ) from error
-            profiles |= Profile.search(
-                [("company_id", "=", company.id), *domain]
-            )
+            profiles |= Profile.search([("company_id", "=", company.id), *domain])
         return profiles
 
     def _lifecycle_run_playbook(self, records):

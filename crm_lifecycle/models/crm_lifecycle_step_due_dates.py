@@ -67,7 +67,7 @@ class CrmLifecycleScoring(models.AbstractModel):
 
     @api.model
     def _scoring_flush(self):
-        super()._scoring_flush()
+        result = super()._scoring_flush()
         self.env["account.move.line"].flush_model(
             ["move_id", "product_id", "display_type"]
         )
@@ -76,6 +76,7 @@ class CrmLifecycleScoring(models.AbstractModel):
         self.env["product.category"].flush_model(
             ["lifecycle_service_days", "lifecycle_ownership_days"]
         )
+        return result
 
     @api.model
     def _lifecycle_pick_due_sql(self, dates, today):
@@ -106,9 +107,11 @@ class CrmLifecycleScoring(models.AbstractModel):
         return SQL(
             """
             SELECT partner_id,
-                   COALESCE(MIN(service_due) FILTER (WHERE service_due >= %(today)s),
+                   COALESCE(MIN(service_due)
+                                FILTER (WHERE service_due >= %(today)s),
                             MAX(service_due)),
-                   COALESCE(MIN(ownership_due) FILTER (WHERE ownership_due >= %(today)s),
+                   COALESCE(MIN(ownership_due)
+                                FILTER (WHERE ownership_due >= %(today)s),
                             MAX(ownership_due))
               FROM (SELECT move.commercial_partner_id AS partner_id,
                            MAX(move.invoice_date)

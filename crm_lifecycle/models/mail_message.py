@@ -9,6 +9,5 @@ class MailMessage(models.Model):
         string="Contact Playbook",
         index="btree_not_null",
         ondelete="set null",
-        help="The contact playbook that sent this email (counted by its "
-        "daily cap).",
+        help="The contact playbook that sent this email (counted by its daily cap).",
     )

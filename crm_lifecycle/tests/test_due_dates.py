@@ -74,9 +74,7 @@ class TestDueDates(LifecycleCommon):
     def test_anniversary(self):
         profiles = self._scored()
         # 2024-03-15: two full years on 2026-03-15, past: the next is 2027
-        self.assertEqual(
-            profiles[self.buyer].next_anniversary_date, date(2027, 3, 15)
-        )
+        self.assertEqual(profiles[self.buyer].next_anniversary_date, date(2027, 3, 15))
         self.assertEqual(profiles[self.yearling].next_anniversary_date, self.TODAY)
         self.assertEqual(
             profiles[self.newcomer].next_anniversary_date, date(2027, 6, 30)
@@ -119,7 +117,9 @@ class TestDueDates(LifecycleCommon):
         """A second run writes nothing; the stored dates equal a from-scratch
         scoring's, also after the lead days change."""
         self.Run._cron_lifecycle_scoring(today=self.TODAY)
-        self.assertEqual(self.Run._lifecycle_count_mismatches(self.company, self.TODAY), 0)
+        self.assertEqual(
+            self.Run._lifecycle_count_mismatches(self.company, self.TODAY), 0
+        )
         stats = self.Scoring._scoring_score_company(self.company, self.TODAY)
         self.assertEqual(stats["changed"], 0)
         self.company.lifecycle_repurchase_lead_days = 20
@@ -145,6 +145,10 @@ class TestDueDates(LifecycleCommon):
 
     def test_engine_fields_guarded(self):
         profile = self._scored()[self.buyer]
-        for name in ("next_anniversary_date", "service_due_date", "repurchase_due_date"):
+        for name in (
+            "next_anniversary_date",
+            "service_due_date",
+            "repurchase_due_date",
+        ):
             with self.assertRaises(AccessError):
                 profile.with_user(self.manager).write({name: date(2030, 1, 1)})

@@ -121,7 +121,9 @@ class TestPlaybook(LifecycleCommon):
         Automation = self.env["base.automation"]
         # dates inside the conditions' windows but before the activation:
         # core would fire them at the first run (its last run is empty)
-        recent = self._customer("Recent", email="recent@example.com", user_id=self.seller.id)
+        recent = self._customer(
+            "Recent", email="recent@example.com", user_id=self.seller.id
+        )
         self._set_profile(
             recent,
             first_purchase_date=self.today - timedelta(days=2),
@@ -153,7 +155,9 @@ class TestPlaybook(LifecycleCommon):
             )
             for code in SHIPPED
         }
-        risky = self._customer("Risky", email="risky@example.com", user_id=self.seller.id)
+        risky = self._customer(
+            "Risky", email="risky@example.com", user_id=self.seller.id
+        )
         profiles = {
             "courtesy_call": self._set_profile(
                 partners["courtesy_call"], first_purchase_date=today - timedelta(days=1)
@@ -180,7 +184,9 @@ class TestPlaybook(LifecycleCommon):
         )
         playbooks = self.Playbook.browse([pb.id for pb in self.shipped.values()])
         # activated late yesterday: today's dates enter the window
-        self._activate(playbooks, since=datetime.combine(today, time.min) - timedelta(hours=1))
+        self._activate(
+            playbooks, since=datetime.combine(today, time.min) - timedelta(hours=1)
+        )
         Automation = self.env["base.automation"]
         Automation._check()
         Automation._check()
@@ -210,7 +216,9 @@ class TestPlaybook(LifecycleCommon):
         mailing = self.shipped["win_back"]
         (playbook | mailing).active = True
         flagged = self._customer(
-            "Flagged", email="flagged@example.com", user_id=self.seller.id,
+            "Flagged",
+            email="flagged@example.com",
+            user_id=self.seller.id,
             lifecycle_no_contact_activity=True,
         )
         contact = self.env["res.partner"].create(
@@ -218,7 +226,9 @@ class TestPlaybook(LifecycleCommon):
         )
         self.assertTrue(contact.lifecycle_no_contact_activity)  # commercial field
         no_mail = self._customer(
-            "No mail", email="nomail@example.com", user_id=self.seller.id,
+            "No mail",
+            email="nomail@example.com",
+            user_id=self.seller.id,
             lifecycle_no_contact_email=True,
         )
         listed = self._customer(
@@ -244,6 +254,9 @@ class TestPlaybook(LifecycleCommon):
             set(emailed.mapped("res_id")),
             {self._profile(flagged).id, self._profile(fine).id},
         )
+        message = emailed.filtered(lambda m: m.res_id == self._profile(fine).id)
+        self.assertIn("Dear Fine", " ".join(str(message.body).split()))
+        self.assertEqual(message.partner_ids, fine)
 
     def test_one_owner_per_reason(self):
         """An open activity of the same reason on another record of the same
@@ -305,7 +318,10 @@ class TestPlaybook(LifecycleCommon):
         self.assertEqual(len(self._activities(customers)), 2)
         # a team shares the customers without a salesperson between members
         team = self.env["crm.team"].create(
-            {"name": "Callers", "member_ids": [Command.set((self.seller | self.seller2).ids)]}
+            {
+                "name": "Callers",
+                "member_ids": [Command.set((self.seller | self.seller2).ids)],
+            }
         )
         teamed = self.shipped["retention_call"]
         teamed.write(
@@ -321,11 +337,13 @@ class TestPlaybook(LifecycleCommon):
         playbook = self.shipped["retention_call"]
         for index in range(3):
             self._set_profile(
-                self._customer(f"At risk {index}"), stage_kind="at_risk",
+                self._customer(f"At risk {index}"),
+                stage_kind="at_risk",
                 stage_date=self.today,
             )
         self._set_profile(
-            self._customer("At risk long ago"), stage_kind="at_risk",
+            self._customer("At risk long ago"),
+            stage_kind="at_risk",
             stage_date=self.today - timedelta(days=30),
         )
         self.assertEqual(playbook.preview_count, 3)
@@ -372,6 +390,10 @@ class TestPlaybook(LifecycleCommon):
         self.assertEqual(playbook.with_user(self.seller).name, playbook.name)
         with self.assertRaises(AccessError):
             playbook.with_user(self.seller).write({"daily_cap": 1000})
+        # a lifecycle manager who is no administrator previews and edits
+        self.assertEqual(playbook.with_user(self.manager).preview_count, 0)
+        playbook.with_user(self.manager).write({"daily_cap": 5, "active": True})
+        self.assertTrue(all(playbook.automation_ids.mapped("active")))
         other = self.env["res.company"].create({"name": "Other Co"})
         foreign = self.Playbook.create(
             {"name": "Foreign", "code": "foreign", "company_id": other.id}

@@ -24,6 +24,6 @@ from . import res_config_settings
 from . import res_partner
 from . import product_category
 from . import crm_lifecycle_playbook
+from . import crm_lifecycle_playbook_contact
 from . import base_automation
 from . import mail_activity
-from . import mail_message

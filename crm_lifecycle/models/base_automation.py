@@ -1,5 +1,5 @@
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from odoo import api, fields, models
 from odoo.tools import safe_eval
@@ -105,31 +105,24 @@ class BaseAutomation(models.Model):
         return super()._process(records, domain_post=domain_post)
 
     def _lifecycle_window_domain(self, now):
-        """Domain on the trigger date: core's condition ``last_run <= date +
-        delay < now`` as a search (dates compare as their midnight)."""
+        """Domain on the trigger date: the records due (date + delay) since
+        the last run. Datetimes as core does (``last_run <= date + delay <
+        now``). Dates by day, the last run's day included: a date the nightly
+        scoring sets to today after a run of the same day is not missed (the
+        playbook's log keeps the customers contacted earlier that day from a
+        second contact)."""
         self.ensure_one()
-        field = self.trg_date_id
         if self.trigger == "on_time_created":
             name = "create_date"
         elif self.trigger == "on_time_updated":
             name = "write_date"
         else:
-            name = field.name
+            name = self.trg_date_id.name
         delay = DATE_RANGE_FUNCTION[self.trg_date_range_type](self.trg_date_range)
         last_run = self.last_run or datetime.fromtimestamp(0)
         low, high = last_run - delay, now - delay
         if self.env[self.model_name]._fields[name].type == "date":
-            # midnight(d) >= low  <=>  d >= ceil(low); midnight(d) < high
-            # <=> d < ceil(high)
-            def ceil(moment):
-                day = moment.date()
-                return (
-                    day
-                    if moment == datetime.combine(day, moment.min.time())
-                    else (day + timedelta(days=1))
-                )
-
-            return [(name, ">=", ceil(low)), (name, "<", ceil(high))]
+            return [(name, ">=", low.date()), (name, "<=", high.date())]
         return [(name, ">=", low), (name, "<", high)]
 
     def _lifecycle_check_time_rule(self):

@@ -1,6 +1,6 @@
 import logging
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -10,6 +10,7 @@ _logger = logging.getLogger(__name__)
 
 # Why a playbook skipped a customer (the keys of the counter it returns).
 SKIP_REASONS = (
+    "recently_contacted",
     "no_contact",
     "blacklisted",
     "no_email",
@@ -124,6 +125,14 @@ class CrmLifecyclePlaybook(models.Model):
         "by the next firing, if any). 0: no cap.",
     )
 
+    repeat_days = fields.Integer(
+        string="Not Again Within (Days)",
+        default=30,
+        help="A customer contacted by this playbook is not contacted by it "
+        "again within this many days, whatever its triggers say: each moment "
+        "fires once.",
+    )
+
     # When
     automation_ids = fields.One2many(
         comodel_name="base.automation",
@@ -141,6 +150,11 @@ class CrmLifecyclePlaybook(models.Model):
         "conditions being edited, before they are saved.",
     )
     open_activity_count = fields.Integer(compute="_compute_open_activity_count")
+    contact_ids = fields.One2many(
+        comodel_name="crm.lifecycle.playbook.contact",
+        inverse_name="playbook_id",
+        string="Contacts Made",
+    )
 
     _sql_constraints = [
         (
@@ -192,11 +206,17 @@ class CrmLifecyclePlaybook(models.Model):
                     )
                 )
 
-    @api.constrains("daily_cap", "deadline_days")
+    @api.constrains("daily_cap", "deadline_days", "repeat_days")
     def _check_numbers(self):
-        if any(pb.daily_cap < 0 or pb.deadline_days < 0 for pb in self):
+        if any(
+            pb.daily_cap < 0 or pb.deadline_days < 0 or pb.repeat_days < 0
+            for pb in self
+        ):
             raise ValidationError(
-                self.env._("The daily cap and the due days cannot be negative.")
+                self.env._(
+                    "The daily cap, the due days and the repeat delay cannot be "
+                    "negative."
+                )
             )
 
     def write(self, vals):
@@ -287,6 +307,9 @@ class CrmLifecyclePlaybook(models.Model):
         profiles = playbook._lifecycle_profiles_of(records)
         partners = profiles.partner_id
         by_partner = {profile.partner_id: profile for profile in profiles}
+        recent = playbook._lifecycle_recent_partners(partners)
+        stats["recently_contacted"] = len(recent)
+        partners -= recent
         flag = (
             "lifecycle_no_contact_email"
             if playbook.channel == "email"
@@ -305,15 +328,15 @@ class CrmLifecyclePlaybook(models.Model):
         owners = playbook._lifecycle_assign_owners(candidates, stats)
         if playbook.channel == "email":
             playbook._lifecycle_send_emails(by_partner, owners)
-            stats["email"] = len(owners)
         else:
             playbook._lifecycle_create_activities(by_partner, owners)
-            stats["activity"] = len(owners)
+        playbook._lifecycle_log_contacts(by_partner, owners)
+        stats[playbook.channel] = len(owners)
         _logger.info(
             "Playbook %s (%s) on %d customers: %s",
             playbook.code,
             playbook.company_id.name,
-            len(partners),
+            len(profiles),
             ", ".join(f"{key} {value}" for key, value in sorted(stats.items())),
         )
         return stats
@@ -365,45 +388,41 @@ class CrmLifecyclePlaybook(models.Model):
             return self.user_id
         return fallback
 
-    def _lifecycle_today_counts(self):
-        """``{user id: n}``: activities and emails this playbook made today
-        (UTC) per owner."""
-        start = datetime.combine(fields.Date.today(), time.min)
-        activities = (
-            self.env["mail.activity"]
+    def _lifecycle_recent_partners(self, partners):
+        """Those of ``partners`` this playbook contacted within its repeat
+        delay."""
+        if not partners:
+            return partners
+        since = fields.Date.context_today(self) - timedelta(days=self.repeat_days)
+        groups = (
+            self.env["crm.lifecycle.playbook.contact"]
             .sudo()
-            .with_context(active_test=False)
             ._read_group(
                 [
-                    ("lifecycle_playbook_id", "=", self.id),
-                    ("create_date", ">=", start),
+                    ("playbook_id", "=", self.id),
+                    ("partner_id", "in", partners.ids),
+                    ("date", ">", since),
+                ],
+                ["partner_id"],
+            )
+        )
+        return partners.browse([partner.id for (partner,) in groups])
+
+    def _lifecycle_today_counts(self):
+        """``{user id: n}``: contacts this playbook made today per owner."""
+        groups = (
+            self.env["crm.lifecycle.playbook.contact"]
+            .sudo()
+            ._read_group(
+                [
+                    ("playbook_id", "=", self.id),
+                    ("date", "=", fields.Date.context_today(self)),
                 ],
                 ["user_id"],
                 ["__count"],
             )
         )
-        counts = Counter({user.id: count for user, count in activities})
-        messages = (
-            self.env["mail.message"]
-            .sudo()
-            ._read_group(
-                [
-                    ("lifecycle_playbook_id", "=", self.id),
-                    ("create_date", ">=", start),
-                ],
-                ["author_id"],
-                ["__count"],
-            )
-        )
-        if messages:
-            users = self.env["res.users"].search(
-                [("partner_id", "in", [author.id for author, _count in messages])]
-            )
-            user_of = {user.partner_id.id: user.id for user in users}
-            for author, count in messages:
-                if author.id in user_of:
-                    counts[user_of[author.id]] += count
-        return counts
+        return Counter({user.id: count for user, count in groups})
 
     def _lifecycle_assign_owners(self, partners, stats):
         """``{partner: user}``: the owner of each of ``partners`` within the
@@ -461,10 +480,25 @@ class CrmLifecyclePlaybook(models.Model):
                 mail_activity_quick_update=True
             ).create(vals_list)
 
+    def _lifecycle_log_contacts(self, by_partner, owners):
+        today = fields.Date.context_today(self)
+        self.env["crm.lifecycle.playbook.contact"].sudo().create(
+            [
+                {
+                    "playbook_id": self.id,
+                    "partner_id": partner.id,
+                    "profile_id": by_partner[partner].id,
+                    "user_id": owner.id,
+                    "channel": self.channel,
+                    "date": today,
+                }
+                for partner, owner in owners.items()
+            ]
+        )
+
     def _lifecycle_send_emails(self, by_partner, owners):
         """The template rendered and queued in batches, one per owner (the
-        author of the emails); the messages are kept (they count for the
-        cap)."""
+        author of the emails)."""
         by_owner = {}
         for partner, owner in owners.items():
             by_owner.setdefault(owner, []).append(by_partner[partner].id)
@@ -472,9 +506,5 @@ class CrmLifecyclePlaybook(models.Model):
         for owner, profile_ids in by_owner.items():
             template.send_mail_batch(
                 profile_ids,
-                email_values={
-                    "author_id": owner.partner_id.id,
-                    "auto_delete": False,
-                    "lifecycle_playbook_id": self.id,
-                },
+                email_values={"author_id": owner.partner_id.id},
             )

@@ -29,7 +29,6 @@ class TestPlaybook(LifecycleCommon):
         cls.today = fields.Date.today()
         cls.Playbook = cls.env["crm.lifecycle.playbook"]
         cls.Activity = cls.env["mail.activity"]
-        cls.Message = cls.env["mail.message"]
         cls.seller = new_test_user(
             cls.env,
             login="lc_seller",
@@ -84,13 +83,24 @@ class TestPlaybook(LifecycleCommon):
         return self.Activity.sudo().search(domain)
 
     def _emails(self, playbook, profiles):
-        return self.Message.sudo().search(
-            [
-                ("lifecycle_playbook_id", "=", playbook.id),
-                ("model", "=", "crm.lifecycle.profile"),
-                ("res_id", "in", profiles.ids),
-            ]
+        """The emails queued by ``playbook`` to ``profiles``."""
+        contacts = self.env["crm.lifecycle.playbook.contact"].search(
+            [("playbook_id", "=", playbook.id), ("profile_id", "in", profiles.ids)]
         )
+        self.assertEqual(set(contacts.mapped("channel")) - {"email"}, set())
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", "crm.lifecycle.profile"),
+                    ("res_id", "in", profiles.ids),
+                    ("subject", "ilike", playbook.mail_template_id.subject[:10]),
+                ]
+            )
+        )
+        self.assertEqual(len(mails), len(contacts))
+        return mails
 
     def _activate(self, playbooks, since=None):
         """Activate ``playbooks``; ``since``: pretend it was at that time."""
@@ -142,10 +152,11 @@ class TestPlaybook(LifecycleCommon):
         Automation._check()
         Automation._check()
         self.assertFalse(self._activities(self.old | recent))
-        for playbook in playbooks:
-            self.assertFalse(
-                self._emails(playbook, self.old_profile | self._profile(recent))
+        self.assertFalse(
+            self.env["crm.lifecycle.playbook.contact"].search(
+                [("partner_id", "in", (self.old | recent).ids)]
             )
+        )
 
     def test_each_shipped_playbook_fires_once(self):
         today = self.today
@@ -210,6 +221,29 @@ class TestPlaybook(LifecycleCommon):
         self.assertEqual(len(self._activities(risky, "retention_call")), 1)
         self.assertTrue(risky_profile)
         self.assertFalse(self._activities(self.old))
+
+    def test_once_when_the_date_is_set_after_a_run(self):
+        """The nightly scoring sets today's dates after the rule's first run
+        of the day: the next run contacts the customer, and only once, even
+        after the activity is done."""
+        playbook = self.shipped["courtesy_call"]
+        self._activate(playbook, since=datetime.combine(self.today, time(0, 30)))
+        partner = self._customer("Late", user_id=self.seller.id)
+        # written after the run of 00:30: core would never fire it
+        self._set_profile(partner, first_purchase_date=self.today - timedelta(days=1))
+        Automation = self.env["base.automation"]
+        Automation._check()
+        activity = self._activities(partner)
+        self.assertEqual(len(activity), 1)
+        activity.action_feedback()
+        Automation._check()
+        Automation._check()
+        self.assertFalse(self._activities(partner))
+        contacts = self.env["crm.lifecycle.playbook.contact"].search(
+            [("partner_id", "=", partner.id)]
+        )
+        self.assertEqual(len(contacts), 1)
+        self.assertEqual(contacts.user_id, self.seller)
 
     def test_do_not_contact_and_blacklist(self):
         playbook = self.shipped["courtesy_call"]
@@ -313,7 +347,7 @@ class TestPlaybook(LifecycleCommon):
         # the same day: the cap is reached
         stats = playbook._lifecycle_run_playbook(profiles)
         self.assertEqual(stats["activity"], 0)
-        self.assertEqual(stats["already_open"], 2)
+        self.assertEqual(stats["recently_contacted"], 2)
         self.assertEqual(stats["capped"], 3)
         self.assertEqual(len(self._activities(customers)), 2)
         # a team shares the customers without a salesperson between members

@@ -378,15 +378,14 @@ class CrmLifecyclePlaybook(models.Model):
         return partners.browse([partner.id for (partner,) in groups])
 
     def _lifecycle_owner_candidates(self, partner):
-        """The users who may own the contact of ``partner``, by preference."""
-        fallback = self.user_id
-        if not fallback and self.team_id:
-            fallback = self.team_id.member_ids or self.team_id.user_id
-        if self.owner_rule == "salesperson" and partner.user_id:
-            return partner.user_id
+        """The users who may own the contact of ``partner``, by preference
+        (several: they take turns)."""
+        team_users = self.team_id.member_ids or self.team_id.user_id
+        if self.owner_rule == "salesperson":
+            return partner.user_id or self.user_id or team_users
         if self.owner_rule == "user":
             return self.user_id
-        return fallback
+        return team_users
 
     def _lifecycle_recent_partners(self, partners):
         """Those of ``partners`` this playbook contacted within its repeat

@@ -219,6 +219,26 @@ class CrmLifecyclePlaybook(models.Model):
                 )
             )
 
+    def copy_data(self, default=None):
+        default = default or {}
+        vals_list = super().copy_data(default=default)
+        for playbook, vals in zip(self, vals_list, strict=True):
+            # the code is unique per company: kept for another company
+            same_company = vals.get("company_id") == playbook.company_id.id
+            if "code" not in default and same_company:
+                vals["code"] = f"{playbook.code}_copy"
+        return vals_list
+
+    def copy(self, default=None):
+        """Copy the triggers too, inactive, each running the new playbook."""
+        new_playbooks = super().copy(default=default)
+        for playbook, new in zip(self, new_playbooks, strict=True):
+            for rule in playbook.sudo().with_context(active_test=False).automation_ids:
+                new_rule = rule.copy({"active": False})
+                new_rule.action_server_ids.unlink()
+                new_rule.lifecycle_playbook_id = new
+        return new_playbooks
+
     def write(self, vals):
         result = super().write(vals)
         if "active" in vals:

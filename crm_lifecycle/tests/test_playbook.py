@@ -419,6 +419,19 @@ class TestPlaybook(LifecycleCommon):
         # created active: it starts now, the past does not fire
         self.assertTrue(rule.last_run)
 
+    def test_copy_for_another_company(self):
+        playbook = self.shipped["retention_call"]
+        other = self.env["res.company"].create({"name": "Other Root"})
+        self.env.user.company_ids += other
+        copy = playbook.copy({"company_id": other.id})
+        self.assertEqual(copy.code, "retention_call")
+        self.assertEqual(len(copy.automation_ids), 2)
+        self.assertFalse(any(copy.automation_ids.mapped("active")))
+        for rule in copy.automation_ids:
+            self.assertIn(f"browse({copy.id})", rule.action_server_ids.code)
+        self.assertEqual(len(playbook.automation_ids), 2)
+        self.assertEqual(playbook.copy().code, "retention_call_copy")
+
     def test_access(self):
         playbook = self.shipped["courtesy_call"]
         self.assertEqual(playbook.with_user(self.seller).name, playbook.name)

@@ -9,7 +9,13 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    "depends": ["account", "crm", "contacts", "mail", "base_automation"],
+    "depends": [
+        "account",
+        "crm",
+        "contacts",
+        "mail",
+        "base_automation",
+    ],
     "data": [
         "security/crm_lifecycle_security.xml",
         "security/ir.model.access.csv",
@@ -24,6 +30,7 @@
         "views/crm_lifecycle_value_segment_views.xml",
         "views/crm_lifecycle_churn_reason_views.xml",
         "views/crm_lifecycle_history_views.xml",
+        "views/crm_lifecycle_tier_views.xml",
         "views/crm_lifecycle_run_views.xml",
         "views/crm_lifecycle_value_model_views.xml",
         "views/crm_lifecycle_profile_views.xml",

@@ -15,6 +15,7 @@
         "contacts",
         "mail",
         "base_automation",
+        "portal",
     ],
     "data": [
         "security/crm_lifecycle_security.xml",
@@ -36,6 +37,7 @@
         "views/crm_lifecycle_profile_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/portal_templates.xml",
         "views/crm_lifecycle_menus.xml",
     ],
     "demo": ["demo/crm_lifecycle_demo.xml"],

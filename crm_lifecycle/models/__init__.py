@@ -8,6 +8,7 @@ from . import crm_lifecycle_tier_history
 from . import crm_lifecycle_profile
 from . import crm_lifecycle_profile_scores
 from . import crm_lifecycle_profile_tier
+from . import crm_lifecycle_profile_portal
 from . import crm_lifecycle_value_model
 from . import crm_lifecycle_value_holdout_line
 from . import crm_lifecycle_scoring

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.models import to_company_ids
 
 from ..lib import tier_rules
@@ -154,6 +154,22 @@ class CrmLifecycleTier(models.Model):
                         root=tier.company_id.root_id.name,
                     )
                 )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        used = self.env["crm.lifecycle.profile"].sudo().search_count(
+            [("tier_id", "in", self.ids)], limit=1
+        ) or self.env["crm.lifecycle.tier.history"].sudo().search_count(
+            ["|", ("from_tier_id", "in", self.ids), ("to_tier_id", "in", self.ids)],
+            limit=1,
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "Customers have or had this loyalty tier: archive it instead "
+                    "of deleting it."
+                )
+            )
 
     # ------------------------------------------------------------
     # BUSINESS

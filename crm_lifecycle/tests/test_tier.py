@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import LifecycleCommon
@@ -213,6 +213,9 @@ class TestTier(LifecycleCommon):
             self.silver.sequence = 30
         with self.assertRaises(ValidationError):
             self.company.lifecycle_tier_grace_days = -1
+        self._tiers()
+        with self.assertRaises(UserError):
+            self.gold.unlink()
 
     def test_multi_company_isolation(self):
         company_2 = self.setup_other_company()["company"]

@@ -26,7 +26,14 @@ class SaleOrder(models.Model):
         tiers = orders._lifecycle_tiers()
         for order in orders:
             pricelist = tiers.get(order.id, self.env["crm.lifecycle.tier"]).pricelist_id
-            if not pricelist or order._lifecycle_has_own_pricelist():
+            if (
+                not pricelist
+                or (
+                    pricelist.company_id
+                    and pricelist.company_id not in order.company_id.parent_ids
+                )
+                or order._lifecycle_has_own_pricelist()
+            ):
                 continue
             order.pricelist_id = pricelist
         return result

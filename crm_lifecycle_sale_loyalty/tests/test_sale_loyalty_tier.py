@@ -1,8 +1,10 @@
 from datetime import date
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import tagged
 
+from odoo.addons.sale_loyalty.models.sale_order import SaleOrder as LoyaltySaleOrder
 from odoo.addons.sale_loyalty.tests.common import TestSaleCouponCommon
 
 
@@ -124,3 +126,23 @@ class TestSaleLoyaltyTier(TestSaleCouponCommon):
         )
         self._profile(plain, self.plain)
         self.assertEqual(self._loyalty_points(plain), 100)
+
+    def test_multiplier_scales_every_points_element(self):
+        """Split points (one element per future card) are scaled too; gift
+        cards and promotions are left alone."""
+        Program = self.env["loyalty.program"]
+        loyalty = Program.create(Program._get_template_values()["loyalty"])
+        gift = Program.create(Program._get_template_values()["gift_card"])
+        order = self._order(self.customer)
+        base = {
+            loyalty: {"points": [10, 4, 4]},
+            gift: {"points": [0, 50, 50]},
+        }
+        with patch.object(
+            LoyaltySaleOrder,
+            "_program_check_compute_points",
+            lambda self, programs: {p: dict(base[p]) for p in programs},
+        ):
+            result = order._program_check_compute_points(loyalty | gift)
+        self.assertEqual(result[loyalty]["points"], [15, 6, 6])
+        self.assertEqual(result[gift]["points"], [0, 50, 50])

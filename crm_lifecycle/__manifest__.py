@@ -9,7 +9,14 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    "depends": ["account", "crm", "contacts", "mail", "base_automation"],
+    "depends": [
+        "account",
+        "crm",
+        "contacts",
+        "mail",
+        "base_automation",
+        "portal",
+    ],
     "data": [
         "security/crm_lifecycle_security.xml",
         "security/ir.model.access.csv",
@@ -25,6 +32,7 @@
         "views/crm_lifecycle_value_segment_views.xml",
         "views/crm_lifecycle_churn_reason_views.xml",
         "views/crm_lifecycle_history_views.xml",
+        "views/crm_lifecycle_tier_views.xml",
         "views/crm_lifecycle_run_views.xml",
         "views/crm_lifecycle_value_model_views.xml",
         "views/crm_lifecycle_profile_views.xml",
@@ -32,6 +40,7 @@
         "views/res_config_settings_views.xml",
         "views/product_category_views.xml",
         "views/crm_lifecycle_playbook_views.xml",
+        "views/portal_templates.xml",
         "views/crm_lifecycle_menus.xml",
     ],
     "demo": [

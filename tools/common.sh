@@ -7,12 +7,12 @@
 #   ODOO_CORE_ADDONS  Odoo's own addons dir (default: <dir of odoo.__file__>/addons)
 #   ODOO_ADDONS_PATH  extra addons dirs (comma separated) appended to the path
 #   ADDONS            comma separated addons to install/test
-#                     (default: crm_lifecycle,crm_collections,crm_support_ext)
+#                     (default: crm_lifecycle,crm_collections,crm_support_ext,crm_lifecycle_sale_loyalty)
 #   ADDONS_DIR        directory holding those addons (default: repo root)
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export REPO_ROOT
-DEFAULT_ADDONS="crm_lifecycle,crm_collections,crm_support_ext"
+DEFAULT_ADDONS="crm_lifecycle,crm_collections,crm_support_ext,crm_lifecycle_sale_loyalty"
 ADDONS="${ADDONS:-$DEFAULT_ADDONS}"
 ADDONS_DIR="${ADDONS_DIR:-$REPO_ROOT}"
 PYTHON="${PYTHON:-python3}"

@@ -75,10 +75,10 @@ bracket becomes ``1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)``, whose
 parameters do not grow with ``x`` except ``C`` (the series then converges
 faster): no overflow. It is evaluated with ``scipy.special.hyp2f1`` and, where
 that is not finite, with a direct series
-(:func:`value_predict._hyp2f1_series`); where the transformed form overflows
+(:func:`value_alive._hyp2f1_series`); where the transformed form overflows
 (very large ``a``), the original one is used, and where neither is finite the
 rate while alive times ``t`` (last resort, see
-:func:`value_predict._alive_purchases`). ``a = 1`` (a removable singularity)
+:func:`value_alive._alive_purchases`). ``a = 1`` (a removable singularity)
 is evaluated at ``a = 1 + 1e-7``.
 
 The bracket depends on ``(x, T, t)`` only, so predictions are computed once

@@ -3,9 +3,13 @@ from . import crm_lifecycle_segment
 from . import crm_lifecycle_value_segment
 from . import crm_lifecycle_churn_reason
 from . import crm_lifecycle_history
+from . import crm_lifecycle_tier
+from . import crm_lifecycle_tier_history
 from . import crm_lifecycle_profile
 from . import crm_lifecycle_profile_scores
 from . import crm_lifecycle_profile_due_dates
+from . import crm_lifecycle_profile_tier
+from . import crm_lifecycle_profile_portal
 from . import crm_lifecycle_value_model
 from . import crm_lifecycle_value_holdout_line
 from . import crm_lifecycle_scoring
@@ -16,6 +20,7 @@ from . import crm_lifecycle_step_stage
 from . import crm_lifecycle_step_value
 from . import crm_lifecycle_step_due_dates
 from . import crm_lifecycle_step_churn
+from . import crm_lifecycle_step_tier
 from . import crm_lifecycle_run
 from . import crm_lifecycle_demo
 from . import account_move

@@ -93,7 +93,8 @@ class CrmLifecycleProfile(models.Model):
         index=True,
         ondelete="restrict",
         help="Why the customer churned, given by the manager who last set it "
-        "to Churned by hand; cleared when a manager sets another stage.",
+        "to Churned by hand; cleared when the customer leaves the churned "
+        "stage, by hand or by the engine. The history keeps it.",
     )
     history_ids = fields.One2many(
         comodel_name="crm.lifecycle.history",

@@ -31,6 +31,9 @@ PROFILING_FIELDS = [
     "churn_level",
     "churn_level_date",
     "churn_components",
+    "tier_id",
+    "tier_date",
+    "tier_below_since",
 ]
 
 

@@ -15,6 +15,9 @@ _logger = logging.getLogger(__name__)
 # A batch that meets a concurrent update (a customer recomputed by hand
 # meanwhile) is rolled back and tried again this many times.
 BATCH_RETRIES = 3
+# A run re-analyses the profiles once it has added this many, and at least as
+# many as the statistics knew (see _lifecycle_refresh_statistics).
+ANALYZE_MIN_ROWS = 1000
 RETRY_ERRORS = (errors.SerializationFailure, errors.DeadlockDetected)
 
 
@@ -244,6 +247,7 @@ class CrmLifecycleRun(models.Model):
         self.step_keys = ctx.step_keys
         # customers before the checkpoint, or that need no scoring, are done
         base = self.partner_total - len(todo)
+        known, added = self._lifecycle_analyzed_rows(), 0
         for start in range(0, len(todo), batch_size):
             batch_ids = todo[start : start + batch_size]
             batch = self._lifecycle_run_batch(Scoring, ctx, batch_ids)
@@ -257,6 +261,10 @@ class CrmLifecycleRun(models.Model):
                 }
             )
             self._lifecycle_commit()
+            added += batch.inserted
+            if added >= max(ANALYZE_MIN_ROWS, known):
+                self._lifecycle_refresh_statistics()
+                known, added = known + added, 0
             done += len(batch_ids)
             self.env["ir.cron"]._notify_progress(
                 done=done, remaining=len(todo) - start - len(batch_ids) + later
@@ -271,6 +279,27 @@ class CrmLifecycleRun(models.Model):
         )
         self._lifecycle_commit()
         return done
+
+    @api.model
+    def _lifecycle_analyzed_rows(self):
+        """The number of profiles the planner's statistics know of."""
+        self.env.cr.execute(
+            "SELECT GREATEST(reltuples, 0)::int8 FROM pg_class "
+            "WHERE oid = 'crm_lifecycle_profile'::regclass"
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _lifecycle_refresh_statistics(self):
+        """ANALYZE the profiles. A first run creates every profile: with the
+        statistics of an empty table, the planner joins a batch to the
+        profiles by scanning all of them for each row (measured at 100,000
+        customers: 1 s per batch of 2,000 after 30,000 profiles, 9 s after
+        56,000, quadratic over the run) until autovacuum catches up, which
+        made a first run take 23 to 90 s. Called each time the run has
+        added as many profiles as the statistics knew (at least
+        :data:`ANALYZE_MIN_ROWS`), i.e. a logarithmic number of times."""
+        self.env.cr.execute("ANALYZE crm_lifecycle_profile")
 
     def _lifecycle_run_batch(self, Scoring, ctx, batch_ids):
         """Score one batch; a batch that meets a concurrent update is rolled

@@ -132,6 +132,8 @@ class ScoringBatch:
     # ``{column: {partner_id: value}}``
     python_values: dict = field(default_factory=dict)
     changed: int = 0
+    # profiles created by the batch (counted in ``changed`` too)
+    inserted: int = 0
     stage_changes: int = 0
 
 

@@ -227,4 +227,5 @@ class CrmLifecycleScoring(models.AbstractModel):
         for partner_id, profile_id in inserted.items():
             batch.current[partner_id] = {"id": profile_id, **empty_state}
         batch.changed = len(written)
+        batch.inserted = len(inserted)
         Profile.invalidate_model()

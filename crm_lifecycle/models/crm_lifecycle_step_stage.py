@@ -161,9 +161,11 @@ class CrmLifecycleScoring(models.AbstractModel):
         for stage, profile_ids in by_stage.items():
             # The engine's moves are logged in one batch below: no tracking
             # message per customer.
-            Profile.browse(profile_ids).with_context(mail_notrack=True).write(
-                {"stage_id": stage.id, "stage_date": ctx.date}
-            )
+            vals = {"stage_id": stage.id, "stage_date": ctx.date}
+            if stage.kind != "churned":
+                # the reason a manager gave for a churn ends with it
+                vals["churn_reason_id"] = False
+            Profile.browse(profile_ids).with_context(mail_notrack=True).write(vals)
         lang = ctx.company.partner_id.lang or self.env.lang
         this = self.with_context(lang=lang)
         history, reasons = [], {}

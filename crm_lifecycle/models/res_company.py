@@ -136,6 +136,23 @@ class ResCompany(models.Model):
         "ownership period when the repurchase offer is due.",
     )
 
+    # Loyalty tiers
+    lifecycle_tier_grace_days = fields.Integer(
+        string="Tier Grace Period (days)",
+        default=90,
+        help="A customer who no longer meets its loyalty tier's thresholds "
+        "keeps its tier this many days before it is demoted (0: at once). "
+        "Promotions are immediate. The root company's setting applies.",
+    )
+
+    @api.constrains("lifecycle_tier_grace_days")
+    def _check_lifecycle_tier_grace_days(self):
+        for company in self:
+            if company.lifecycle_tier_grace_days < 0:
+                raise ValidationError(
+                    _("The tier grace period cannot be negative (0: demote at once).")
+                )
+
     @api.constrains(
         "lifecycle_clv_months",
         "lifecycle_clv_discount",

@@ -82,3 +82,6 @@ class ResConfigSettings(models.TransientModel):
     lifecycle_churn_high_threshold = fields.Integer(
         related="company_id.lifecycle_churn_high_threshold", readonly=False
     )
+    lifecycle_tier_grace_days = fields.Integer(
+        related="company_id.lifecycle_tier_grace_days", readonly=False
+    )

@@ -41,6 +41,9 @@ class ResPartner(models.Model):
     lifecycle_segment_id = fields.Many2one(
         related="lifecycle_profile_id.segment_id", **PROFILE_RELATED
     )
+    lifecycle_tier_id = fields.Many2one(
+        related="lifecycle_profile_id.tier_id", **PROFILE_RELATED
+    )
     lifecycle_history_count = fields.Integer(
         related="lifecycle_profile_id.history_count",
         string="Stage Changes",

@@ -7,6 +7,8 @@ from . import test_value
 from . import test_churn
 from . import test_due_dates
 from . import test_playbook
+from . import test_tier
+from . import test_portal_tier
 from . import test_index
 from . import test_job
 from . import test_security

@@ -92,6 +92,20 @@ class TestChurnReason(LifecycleCommon):
         self._wizard(self.profile, self.stages["active"]).action_apply()
         self.assertEqual(self.profile.stage_id, self.stages["active"])
 
+    def test_engine_move_out_of_churned_clears_the_reason(self):
+        """Unlocked, the customer (who bought this year) is taken back by the
+        engine: the churn reason leaves the profile, the history keeps it."""
+        self._wizard(self.profile, self.stages["churned"], self.price).action_apply()
+        self.profile.with_user(self.manager).action_unlock_stage()
+        self.Scoring._scoring_score_company(self.company, self.TODAY)
+        self.assertNotEqual(self.profile.stage_kind, "churned")
+        self.assertFalse(self.profile.churn_reason_id)
+        manual = self.profile.history_ids.filtered(lambda h: h.origin == "manual")
+        self.assertEqual(manual.churn_reason_id, self.price)
+        # the other customer, never churned, keeps no reason either
+        other = self.profiles - self.profile
+        self.assertFalse(other.churn_reason_id)
+
     def test_archived_reason_is_refused(self):
         self.price.active = False
         wizard = self._wizard(self.profile, self.stages["churned"], self.price)

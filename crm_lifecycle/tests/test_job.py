@@ -78,6 +78,39 @@ class TestScoringJob(LifecycleCommon):
         self.env.cr.execute("SELECT to_regclass(%s)", [run_table(run.id)])
         self.assertIsNone(self.env.cr.fetchone()[0])
 
+    def test_first_run_refreshes_profile_statistics(self):
+        """A run that creates profiles re-analyses them as the table grows
+        (doubling), so that the planner stops joining each batch to the
+        profiles as if the table were empty; a run that creates none does
+        not."""
+        Run = type(self.Run)
+        calls = []
+        refresh = Run._lifecycle_refresh_statistics
+
+        def spy(run):
+            calls.append(run._lifecycle_analyzed_rows())
+            return refresh(run)
+
+        with (
+            patch(
+                "odoo.addons.crm_lifecycle.models.crm_lifecycle_run.ANALYZE_MIN_ROWS", 2
+            ),
+            patch.object(Run, "_lifecycle_analyzed_rows", return_value=0),
+            patch.object(Run, "_lifecycle_refresh_statistics", spy),
+        ):
+            self._run_job(batch_size=1)
+        self.assertGreaterEqual(len(calls), 2)
+        profiles = self.Profile.search_count([])
+        # doubling: about log2(profiles) refreshes, not one per batch
+        self.assertLessEqual(len(calls), profiles.bit_length() + 1)
+        self.assertGreaterEqual(
+            self.Run._lifecycle_analyzed_rows(), len(self.customers)
+        )
+        calls.clear()
+        with patch.object(Run, "_lifecycle_refresh_statistics", spy):
+            self._run_job(batch_size=1)
+        self.assertEqual(calls, [])
+
     def test_job_resumes_after_crash_without_preparing_again(self):
         original_batch = CrmLifecycleScoringBatch._scoring_run_batch
         original_prepare = CrmLifecycleScoring._scoring_prepare

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
@@ -80,4 +82,47 @@ class TestLifecycleTour(HttpCase):
             f"/odoo/action-crm_lifecycle.crm_lifecycle_value_model_action/{card.id}",
             "crm_lifecycle_value_model_read",
             login="admin",
+        )
+
+    def test_tier_on_contact_and_lifecycle(self):
+        """A manager reads a customer's tier on the contact, then its tier
+        history on the lifecycle form."""
+        Demo = self.env["crm.lifecycle.demo"]
+        company = self.env.ref("base.main_company")
+        journal = self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+        )
+        self.env["crm.lifecycle.tier"].create(
+            [
+                {
+                    "name": "Tour Bronze",
+                    "sequence": 910,
+                    "company_id": company.id,
+                    "min_revenue_12m": 1000,
+                },
+                {
+                    "name": "Tour Silver",
+                    "sequence": 920,
+                    "company_id": company.id,
+                    "min_revenue_12m": 6000,
+                },
+            ]
+        )
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Tiers", "is_company": True}
+        )
+        today = fields.Date.today()
+        self.env["account.move"].create(
+            Demo._demo_invoice_vals("out_invoice", customer, journal, today, 200, 1500)
+        ).action_post()
+        Scoring = self.env["crm.lifecycle.scoring"]
+        Scoring._scoring_score_partners(
+            company, today - timedelta(days=150), customer.ids
+        )
+        self.env["account.move"].create(
+            Demo._demo_invoice_vals("out_invoice", customer, journal, today, 100, 5000)
+        ).action_post()
+        Scoring._scoring_score_partners(company, today, customer.ids)
+        self.start_tour(
+            f"/odoo/contacts/{customer.id}", "crm_lifecycle_tier", login="admin"
         )

@@ -38,6 +38,7 @@ builds it, ``account_move`` vacuumed.
 
 import datetime
 import json
+import os
 import re
 import resource
 import sys
@@ -558,6 +559,20 @@ def _vacuum(args, tables="crm_lifecycle_profile, crm_lifecycle_history"):
         cnx.close()
 
 
+def _profiler():
+    """With ``BENCH_PROFILE=<dir>``, a started cProfile profiler whose stats
+    the case dumps to ``<dir>/<case>.prof`` (time per Python call, SQL time
+    under the ``execute`` of its caller); otherwise None."""
+    if not os.environ.get("BENCH_PROFILE"):
+        return None
+    import cProfile
+
+    os.makedirs(os.environ["BENCH_PROFILE"], exist_ok=True)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    return profiler
+
+
 def run_case(registry, args, case, context):
     from run import environment
 
@@ -595,10 +610,16 @@ def run_case(registry, args, case, context):
         cr.rollback()
     with registry.cursor() as cr:
         env = environment(cr)
+        profiler = _profiler()
         start = time.perf_counter()
         runs = run_job(env, today)
         cr.commit()
         job_s = time.perf_counter() - start
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(
+                os.path.join(os.environ["BENCH_PROFILE"], f"{case}.prof")
+            )
         changed = sum(runs.mapped("changed_count"))
         stage_changes = sum(runs.mapped("stage_change_count"))
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -28,6 +28,11 @@ database 4.7 GB, on 2 shared cores; watch the log)::
 
     PARTNERS=1000000 INVOICES=10000000 make bench > /tmp/bench-big.log 2>&1 &
 
+``BENCH_PROFILE=<dir>`` profiles each scoring job with cProfile into
+``<dir>/<case>.prof`` (read with ``python3 -m pstats``)::
+
+    BENCH_PROFILE=/tmp/prof CASES=scoring make bench
+
 and the generator alone (prints ``generated ... in Xs`` and ``db_size_mb=``)::
 
     PARTNERS=1000000 INVOICES=10000000 bash tools/bench.sh --generate-only

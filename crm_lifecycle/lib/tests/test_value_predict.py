@@ -5,8 +5,8 @@ parameters evaluated by quadrature (references computed once with mpmath)."""
 import numpy as np
 import pytest
 from lib import (
+    value_alive as va,
     value_model as vm,
-    value_predict as vp,
 )
 from value_data import (
     CDNOW_FIT,
@@ -139,7 +139,7 @@ def test_5000_purchases_stay_finite_and_correct(monkeypatch):
     assert purchases == pytest.approx(WHALE_PURCHASES_52, rel=1e-10)
     # scipy's hyp2f1 failing everywhere: the series takes over
     monkeypatch.setattr(
-        vp, "hyp2f1", lambda *args: np.full(np.broadcast(*args).shape, np.nan)
+        va, "hyp2f1", lambda *args: np.full(np.broadcast(*args).shape, np.nan)
     )
     purchases = vm.expected_purchases(CDNOW_FIT, 52.0, x, t_x, T)
     assert purchases == pytest.approx(WHALE_PURCHASES_52, rel=1e-10)
@@ -155,14 +155,14 @@ def test_hyp2f1_fallbacks():
 
     assert not np.any(np.isfinite(hyp2f1(A, B, C, z)))
     # mpmath.hyp2f1(0.1, 2, 102.1, 0.999) = 1.0019890555...
-    values = vp._hyp2f1(A, B, C, z)
+    values = va._hyp2f1(A, B, C, z)
     assert values[0] == pytest.approx(1.00198906, rel=1e-8)
     assert np.isfinite(values[1]) and 1 < values[1] < values[0]
     # a series that does not converge in max_terms is NaN, not a wrong number
-    assert np.isnan(vp._hyp2f1_series(1.0, 2.0, 2.5, 0.9999999, max_terms=100))
+    assert np.isnan(va._hyp2f1_series(1.0, 2.0, 2.5, 0.9999999, max_terms=100))
     # the alive-customer expectation is still finite: original form, last resort
     params = vm.BGNBDParams(r=0.004, alpha=0.002, a=4e4, b=2e8)
-    assert_finite(vp._alive_purchases(params, np.array([52.0]), np.array([0.0]), 100.0))
+    assert_finite(va._alive_purchases(params, np.array([52.0]), np.array([0.0]), 100.0))
 
 
 def test_a_equal_one_is_finite():
@@ -261,7 +261,7 @@ def test_extreme_clv_matches_mpmath():
     assert values == pytest.approx(EXTREME_CLV_36, rel=1e-11)
     # the extreme customers use the quadrature, not hyp2f1
     xs = np.unique(x)
-    rules = vp._quadrature_rules(
+    rules = va._quadrature_rules(
         EXTREME_PARAMS, xs, np.full(xs.size, 0.01), np.full(xs.size, 25.0)
     )
     assert all(rule is not None and rule[0].size <= 8 for rule in rules)
@@ -270,7 +270,7 @@ def test_extreme_clv_matches_mpmath():
 def plain_clv(fit, x, t_x, T, m, months, annual_discount, margin):
     """:func:`clv` without the per-(x, T) grouping: every row, every month."""
     steps = np.arange(1, months + 1) * vm.MONTH_WEEKS
-    curve = vp._alive_grid(fit.bgnbd, x, T, steps)
+    curve = va._alive_grid(fit.bgnbd, x, T, steps)
     increments = np.diff(curve, axis=1, prepend=0.0)
     monthly = (1.0 + annual_discount) ** (1.0 / 12.0) - 1.0
     discount = (1.0 + monthly) ** -np.arange(1, months + 1)
@@ -297,7 +297,7 @@ def test_unique_pairs_equal_plain_path(fit):
     # expected purchases: per distinct (x, T, t) = per row
     horizon = rng.choice([30 / 7, 52.0, 156.0], count)
     purchases = vm.expected_purchases(fit, horizon, x, t_x, T)
-    plain = vp._alive_grid(fit.bgnbd, x, T, horizon[:, None])[:, 0]
+    plain = va._alive_grid(fit.bgnbd, x, T, horizon[:, None])[:, 0]
     assert purchases == pytest.approx(
         plain * vm.p_alive(fit, x, t_x, T), rel=1e-12, abs=1e-300
     )
@@ -317,7 +317,7 @@ def test_beta_rules_exact_for_polynomials():
     ]:
         moments = np.cumprod([1.0] + [(A + j) / (A + B + j) for j in range(17)])
         for n in (2, 4, 8):
-            (nodes, weights), (radau_nodes, radau_weights) = vp._beta_rules(A, B, n)
+            (nodes, weights), (radau_nodes, radau_weights) = va._beta_rules(A, B, n)
             assert np.all((nodes > 0) & (nodes < 1)) and np.all(weights > 0)
             assert radau_nodes.min() == pytest.approx(0.0, abs=1e-15)
             for k in range(2 * n):  # Gauss: degree 2n - 1
@@ -340,25 +340,25 @@ def test_quadrature_not_used_where_it_misses_the_beta_tail():
     t = np.array([156.0, 30 / 7, 52.0])
     # mpmath, 30 digits, as for MPMATH_CUSTOMERS (without P(alive))
     reference = [3225.0701158501225, 131.00638916480199, 13.08418519252888]
-    assert vp._alive_purchases(params, t, x, T) == pytest.approx(reference, rel=1e-13)
+    assert va._alive_purchases(params, t, x, T) == pytest.approx(reference, rel=1e-13)
     # the Gauss rules alone agree with each other at u = 156 / 0.5, wrongly
     s, u = params.r + 4762.0, np.array([156.0 / params.alpha])
     brackets = [
-        vp._quadrature_bracket(
-            *vp._beta_rules(params.a - 1, params.b + 4762, n)[0], s, u
+        va._quadrature_bracket(
+            *va._beta_rules(params.a - 1, params.b + 4762, n)[0], s, u
         )
         for n in (4, 8, 16)
     ]
     assert brackets[0] == pytest.approx(brackets[2], rel=1e-15)
     scale = (params.a + params.b + 4762.0 - 1) / (params.a - 1)
     assert abs(brackets[2][0] * scale / reference[0] - 1) > 1e-4
-    assert vp._quadrature_rules(params, np.array([4762.0]), u, u) == [None]
+    assert va._quadrature_rules(params, np.array([4762.0]), u, u) == [None]
 
 
 def test_hyp2f1_path_with_large_a_is_finite():
     # the original form and the last resort of the hypergeometric path
     params = vm.BGNBDParams(r=0.004, alpha=0.002, a=4e4, b=2e8)
-    values = vp._alive_purchases_hyp2f1(
+    values = va._alive_purchases_hyp2f1(
         params, np.array([52.0, 4.0]), np.array([0.0, 5000.0]), np.array([100.0, 1.0])
     )
     assert_finite(values)

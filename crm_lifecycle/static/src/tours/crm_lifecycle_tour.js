@@ -104,3 +104,39 @@ registry.category("web_tour.tours").add("crm_lifecycle_value_model_read", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_lifecycle_tier", {
+    steps: () => [
+        {
+            content: "The contact's Lifecycle page shows its loyalty tier",
+            trigger: ".o_notebook .nav-link:contains(Lifecycle)",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=lifecycle_tier_id]:contains(Tour Silver)",
+        },
+        {
+            content: "Open the customer's lifecycle",
+            trigger: "button[name=action_lifecycle_open_profile]",
+            run: "click",
+        },
+        {
+            content: "The lifecycle form shows the tier",
+            trigger: ".o_field_widget[name=tier_id]:contains(Tour Silver)",
+        },
+        {
+            content: "Open the tier history",
+            trigger: ".o_notebook .nav-link:contains(Tier History)",
+            run: "click",
+        },
+        {
+            content: "The promotion from Bronze to Silver is listed",
+            trigger:
+                ".o_field_widget[name=tier_history_ids] .o_data_row:contains(Promotion):contains(Tour Bronze)",
+        },
+        {
+            trigger:
+                ".o_field_widget[name=tier_history_ids] .o_data_row:contains(First tier)",
+        },
+    ],
+});

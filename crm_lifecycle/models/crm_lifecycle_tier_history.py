@@ -1,0 +1,97 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# Why a customer's tier changed (lib.tier_rules reasons that change the tier,
+# and a tier taken away because it was archived or the customer objected).
+TIER_REASONS = [
+    ("new", "First tier"),
+    ("promotion", "Promotion"),
+    ("demotion", "Demotion after the grace period"),
+    ("reassigned", "Tier archived or profiling objected"),
+]
+
+# Columns of a row given to :meth:`_lifecycle_create_tier_history`.
+TIER_HISTORY_KEYS = {
+    "profile_id": "int4",
+    "partner_id": "int4",
+    "company_id": "int4",
+    "date": "date",
+    "from_tier_id": "int4",
+    "to_tier_id": "int4",
+    "reason": "varchar",
+}
+
+
+class CrmLifecycleTierHistory(models.Model):
+    """One change of a customer's loyalty tier, written by the scoring."""
+
+    _name = "crm.lifecycle.tier.history"
+    _description = "Customer Loyalty Tier Change"
+    _order = "date desc, id desc"
+    _rec_name = "to_tier_id"
+    _check_company_auto = True
+
+    profile_id = fields.Many2one(
+        comodel_name="crm.lifecycle.profile",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="cascade",
+        check_company=True,
+    )
+    partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="cascade",
+    )
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="cascade",
+    )
+    date = fields.Date(required=True, index=True, readonly=True)
+    from_tier_id = fields.Many2one(
+        comodel_name="crm.lifecycle.tier",
+        readonly=True,
+        ondelete="restrict",
+    )
+    to_tier_id = fields.Many2one(
+        comodel_name="crm.lifecycle.tier",
+        readonly=True,
+        ondelete="restrict",
+        help="Empty: the customer lost its tier.",
+    )
+    reason = fields.Selection(TIER_REASONS, required=True, readonly=True)
+
+    @api.model
+    def _lifecycle_create_tier_history(self, rows):
+        """Insert tier history rows in bulk, in one statement.
+
+        :param rows: dicts with the keys of :data:`TIER_HISTORY_KEYS`
+        """
+        if not rows:
+            return
+        uid = self.env.uid
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_lifecycle_tier_history
+                       (%(names)s, create_uid, create_date, write_uid, write_date)
+                SELECT v.*, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
+                       NOW() AT TIME ZONE 'UTC'
+                  FROM unnest(%(arrays)s) AS v
+                """,
+                names=SQL(", ").join(SQL.identifier(key) for key in TIER_HISTORY_KEYS),
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", [row.get(key) for row in rows], SQL(sql_type))
+                    for key, sql_type in TIER_HISTORY_KEYS.items()
+                ),
+                uid=uid,
+            )
+        )
+        self.invalidate_model()

@@ -367,6 +367,26 @@ class TestPlaybook(LifecycleCommon):
         owners = self._activities(customers, "retention_call").user_id
         self.assertEqual(owners, self.seller | self.seller2)
 
+    def test_queries_do_not_grow_with_customers(self):
+        """No query per customer: contacting 30 customers costs what 3 do."""
+        playbook = self.shipped["repurchase_offer"]
+        playbook.write({"active": True, "daily_cap": 0})
+        counts = []
+        for size in (3, 30):
+            profiles = self.Profile
+            for index in range(size):
+                partner = self._customer(f"Q{size} {index}", user_id=self.seller.id)
+                profiles |= self._set_profile(partner)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            stats = playbook._lifecycle_run_playbook(profiles)
+            self.env.flush_all()
+            counts.append(self.env.cr.sql_log_count - before)
+            self.assertEqual(stats["activity"], size)
+        self.assertGreater(counts[0], 5)
+        self.assertLessEqual(counts[1], counts[0] + 2, counts)
+
     def test_preview_count(self):
         playbook = self.shipped["retention_call"]
         for index in range(3):

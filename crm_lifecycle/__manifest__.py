@@ -9,7 +9,14 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    "depends": ["account", "crm", "contacts", "mail", "base_automation"],
+    "depends": [
+        "account",
+        "crm",
+        "contacts",
+        "mail",
+        "base_automation",
+        "spreadsheet_dashboard",
+    ],
     "data": [
         "security/crm_lifecycle_security.xml",
         "security/ir.model.access.csv",
@@ -29,6 +36,7 @@
         "views/crm_lifecycle_profile_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/crm_lifecycle_kpi_views.xml",
         "views/crm_lifecycle_menus.xml",
     ],
     "demo": ["demo/crm_lifecycle_demo.xml"],

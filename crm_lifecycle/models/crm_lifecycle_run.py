@@ -140,7 +140,9 @@ class CrmLifecycleRun(models.Model):
         Per company: take the company's lock (a second process skips the
         company with a message), resume today's unfinished run or start one,
         build its working table once, score in committed batches of
-        ``batch_size`` with progress. Returns the runs.
+        ``batch_size`` with progress. Then refresh the lifecycle reports
+        (materialised views, see ``crm.lifecycle.kpi.mixin``) once for all
+        companies. Returns the runs.
         """
         today = today or fields.Date.context_today(self)
         self = self.sudo()
@@ -166,6 +168,10 @@ class CrmLifecycleRun(models.Model):
                 done = run._lifecycle_process(batch_size, done, later)
             finally:
                 self._lifecycle_unlock(company)
+        if runs.filtered(lambda run: run.state == "done"):
+            # the reports read the new stages, history and scores
+            self.env["crm.lifecycle.kpi.mixin"]._kpi_refresh()
+            self._lifecycle_commit()
         self.env["ir.cron"]._notify_progress(done=done, remaining=0)
         return runs
 

@@ -45,7 +45,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 # Case families, in the order they run.
-FAMILIES = ["scoring", "value"]
+FAMILIES = ["scoring", "value", "kpi"]
 
 
 def parse_args(argv=None):

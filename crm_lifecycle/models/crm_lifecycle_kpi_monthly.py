@@ -60,8 +60,8 @@ class CrmLifecycleKpiMonthly(models.Model):
         aggregator="avg",
         digits=(16, 2),
         help="Churned customers of the month / customers at start of the "
-        "month, in percent (0 without customers at start). Over several "
-        "months: the average of the monthly rates.",
+        "month, in percent (empty without customers at start, and left out "
+        "of averages). Over several months: the average of the monthly rates.",
     )
     retention_rate = fields.Float(
         string="Retention Rate (%)",
@@ -69,8 +69,9 @@ class CrmLifecycleKpiMonthly(models.Model):
         aggregator="avg",
         digits=(16, 2),
         help="(Customers at start - churned customers of the month) / "
-        "customers at start of the month, in percent (0 without customers at "
-        "start). Over several months: the average of the monthly rates.",
+        "customers at start of the month, in percent (empty without customers "
+        "at start, and left out of averages). Over several months: the "
+        "average of the monthly rates.",
     )
 
     def _kpi_query(self):
@@ -149,11 +150,11 @@ class CrmLifecycleKpiMonthly(models.Model):
                    won_back_count, base_count,
                    CASE WHEN base_count > 0
                         THEN ROUND(100.0 * churned_count / base_count, 2)
-                        ELSE 0 END AS churn_rate,
+                        END AS churn_rate,
                    CASE WHEN base_count > 0
                         THEN ROUND(100.0 * GREATEST(base_count - churned_count, 0)
                                    / base_count, 2)
-                        ELSE 0 END AS retention_rate
+                        END AS retention_rate
               FROM based
             """,
             purchases=PURCHASE_MONTHS,

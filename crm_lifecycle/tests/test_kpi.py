@@ -185,6 +185,7 @@ class TestKpi(LifecycleCommon):
     def test_monthly(self):
         expected = {
             # month: new, active, churned, won back, base, churn %, retention %
+            # no customers at start: the rates are empty (read as 0)
             "2025-01-01": (2, 2, 0, 0, 0, 0, 0),
             "2025-02-01": (1, 2, 0, 0, 2, 0, 100),
             "2025-03-01": (1, 3, 0, 0, 3, 0, 100),

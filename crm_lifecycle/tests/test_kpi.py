@@ -6,6 +6,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
+from ..hooks import uninstall_hook
 from .common import LifecycleCommon
 
 # The hand-checked fixture (docs/kpis.md walks through the same numbers).
@@ -401,6 +402,27 @@ class TestKpi(LifecycleCommon):
             Monthly.with_user(salesman).action_kpi_refresh()
         action = Monthly.with_user(self.manager).action_kpi_refresh()
         self.assertEqual(action["tag"], "display_notification")
+        # the reports are read-only, for managers too
+        row = self._month("2025-01-01").with_user(self.manager)
+        with self.assertRaises(AccessError):
+            row.write({"new_count": 99})
+        with self.assertRaises(AccessError):
+            Monthly.with_user(self.manager).create({"new_count": 1})
+        with self.assertRaises(AccessError):
+            row.unlink()
+
+    def test_uninstall_drops_views(self):
+        self.env.cr.execute(
+            "SELECT COUNT(*) FROM pg_matviews WHERE matviewname LIKE %s",
+            ["crm\\_lifecycle\\_kpi\\_%"],
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 5)
+        uninstall_hook(self.env)
+        self.env.cr.execute(
+            "SELECT COUNT(*) FROM pg_matviews WHERE matviewname LIKE %s",
+            ["crm\\_lifecycle\\_kpi\\_%"],
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
 
     def test_job_refreshes_reports(self):
         """The nightly job refreshes the reports when its runs finish."""

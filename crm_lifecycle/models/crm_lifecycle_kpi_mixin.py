@@ -1,3 +1,4 @@
+import hashlib
 import logging
 import time
 
@@ -69,12 +70,31 @@ class CrmLifecycleKpiMixin(models.AbstractModel):
         if self._abstract:
             return
         cr = self.env.cr
-        drop_view_if_exists(cr, self._table)
+        query = self._kpi_query()
         table = SQL.identifier(self._table)
         if not self._kpi_materialized:
-            cr.execute(SQL("CREATE VIEW %s AS (%s)", table, self._kpi_query()))
+            drop_view_if_exists(cr, self._table)
+            cr.execute(SQL("CREATE VIEW %s AS (%s)", table, query))
             return
-        cr.execute(SQL("CREATE MATERIALIZED VIEW %s AS (%s)", table, self._kpi_query()))
+        # An upgrade keeps a materialised view whose definition is unchanged
+        # (filling it again reads every invoice); the job refreshes it.
+        signature = (
+            "kpi:"
+            + hashlib.sha256(
+                repr((query.code, query.params, self._kpi_indexes)).encode()
+            ).hexdigest()
+        )
+        cr.execute(
+            "SELECT obj_description(%s::regclass, 'pg_class') FROM pg_matviews "
+            "WHERE matviewname = %s",
+            [self._table, self._table],
+        )
+        row = cr.fetchone()
+        if row and row[0] == signature:
+            return
+        drop_view_if_exists(cr, self._table)
+        cr.execute(SQL("CREATE MATERIALIZED VIEW %s AS (%s)", table, query))
+        cr.execute(SQL("COMMENT ON MATERIALIZED VIEW %s IS %s", table, signature))
         cr.execute(
             SQL(
                 "CREATE UNIQUE INDEX %s ON %s (id)",

@@ -411,6 +411,25 @@ class TestKpi(LifecycleCommon):
         with self.assertRaises(AccessError):
             row.unlink()
 
+    def _view_oid(self):
+        self.env.cr.execute("SELECT 'crm_lifecycle_kpi_monthly'::regclass::oid")
+        return self.env.cr.fetchone()[0]
+
+    def test_upgrade_keeps_unchanged_views(self):
+        """An upgrade (init) keeps a view whose definition is unchanged and
+        recreates, filled, one whose definition changed."""
+        Monthly = self.env["crm.lifecycle.kpi.monthly"]
+        before = self._view_oid()
+        Monthly.init()
+        self.assertEqual(self._view_oid(), before)
+        self.env.cr.execute(
+            "COMMENT ON MATERIALIZED VIEW crm_lifecycle_kpi_monthly IS 'older'"
+        )
+        Monthly.init()
+        self.assertNotEqual(self._view_oid(), before)
+        Monthly.invalidate_model()
+        self.assertEqual(self._month("2025-01-01").new_count, 2)
+
     def test_uninstall_drops_views(self):
         self.env.cr.execute(
             "SELECT COUNT(*) FROM pg_matviews WHERE matviewname LIKE %s",

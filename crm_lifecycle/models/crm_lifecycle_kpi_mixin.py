@@ -85,9 +85,9 @@ class CrmLifecycleKpiMixin(models.AbstractModel):
             ).hexdigest()
         )
         cr.execute(
-            "SELECT obj_description(%s::regclass, 'pg_class') FROM pg_matviews "
-            "WHERE matviewname = %s",
-            [self._table, self._table],
+            "SELECT obj_description(oid, 'pg_class') FROM pg_class "
+            "WHERE relname = %s AND relkind = 'm'",
+            [self._table],
         )
         row = cr.fetchone()
         if row and row[0] == signature:

@@ -450,5 +450,7 @@ class TestKpi(LifecycleCommon):
             [self._kpi_move_vals("out_invoice", late, "2025-01-25", self.car, 10)]
         )
         self.assertEqual(self._month("2025-01-01").new_count, 2)
+        self.Run._cron_lifecycle_scoring(today=self.TODAY, refresh_reports=False)
+        self.assertEqual(self._month("2025-01-01").new_count, 2)
         self.Run._cron_lifecycle_scoring(today=self.TODAY)
         self.assertEqual(self._month("2025-01-01").new_count, 3)

@@ -25,3 +25,9 @@ from . import account_move
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import crm_lifecycle_kpi_mixin
+from . import crm_lifecycle_kpi_monthly
+from . import crm_lifecycle_kpi_cohort
+from . import crm_lifecycle_kpi_value
+from . import crm_lifecycle_kpi_transition
+from . import crm_lifecycle_kpi_category

@@ -13,7 +13,8 @@
 #   PARTNERS, INVOICES          sizes for `make bench` (default 10000 / 100000)
 #   CASES                       cases of `make bench`: families or family:case,
 #                               comma separated (default: all, i.e. `scoring`:
-#                               first, next_day, unchanged; `value`); see tests/bench/run.py
+#                               first, next_day, unchanged; `value`; `kpi`: refresh and
+#                               each report's default pivot, after `scoring`); see tests/bench/run.py
 #   CUSTOMERS                   customers of the `value` bench (default 100000)
 #   DEMO_HTTP_PORT              port for `make demo` (default 8069)
 

@@ -16,6 +16,7 @@
         "mail",
         "base_automation",
         "portal",
+        "spreadsheet_dashboard",
     ],
     "data": [
         "security/crm_lifecycle_security.xml",
@@ -26,6 +27,8 @@
         "data/crm_lifecycle_churn_reason_data.xml",
         "data/ir_cron_data.xml",
         "data/crm_lifecycle_playbook_data.xml",
+        "data/spreadsheet_dashboard_data.xml",
+        "views/crm_lifecycle_kpi_views.xml",
         "wizard/crm_lifecycle_stage_override_views.xml",
         "views/crm_lifecycle_stage_views.xml",
         "views/crm_lifecycle_segment_views.xml",

@@ -32,3 +32,9 @@ from . import crm_lifecycle_playbook
 from . import crm_lifecycle_playbook_contact
 from . import base_automation
 from . import mail_activity
+from . import crm_lifecycle_kpi_mixin
+from . import crm_lifecycle_kpi_monthly
+from . import crm_lifecycle_kpi_cohort
+from . import crm_lifecycle_kpi_value
+from . import crm_lifecycle_kpi_transition
+from . import crm_lifecycle_kpi_category

@@ -28,15 +28,22 @@ class CrmLifecycleDemo(models.AbstractModel):
             _logger.warning("No sales journal in %s: no lifecycle demo", company.name)
             return
         today = fields.Date.context_today(self)
+        products = self._demo_products()
         moves, leads = [], []
-        for customer in demo_data.customers():
+        for index, customer in enumerate(demo_data.customers()):
             partner = self.env["res.partner"].create(
                 {"name": customer["name"], "is_company": True, "customer_rank": 1}
             )
-            for days_ago, amount in customer["invoices"]:
+            for number, (days_ago, amount) in enumerate(customer["invoices"]):
                 moves.append(
                     self._demo_invoice_vals(
-                        "out_invoice", partner, journal, today, days_ago, amount
+                        "out_invoice",
+                        partner,
+                        journal,
+                        today,
+                        days_ago,
+                        amount,
+                        product=products[(index + number) % len(products)],
                     )
                 )
             if customer["refund"]:
@@ -64,9 +71,31 @@ class CrmLifecycleDemo(models.AbstractModel):
             # a value model per date, as the weekly job would have fitted
             Card._lifecycle_fit(company.root_id, day)
             Scoring._scoring_score_company(company.root_id, day)
+        self.env["crm.lifecycle.kpi.mixin"]._kpi_refresh()
 
     @api.model
-    def _demo_invoice_vals(self, move_type, partner, journal, today, days_ago, amount):
+    def _demo_products(self):
+        """Three demo products in three categories (what loyal customers
+        buy, in the reports)."""
+        parent = self.env.ref("product.product_category_all")
+        products = self.env["product.product"]
+        for name, product in (
+            ("Vehicles", "Demo Car"),
+            ("Service", "Demo Maintenance"),
+            ("Parts", "Demo Tyres"),
+        ):
+            category = self.env["product.category"].create(
+                {"name": name, "parent_id": parent.id}
+            )
+            products |= products.create(
+                {"name": product, "categ_id": category.id, "type": "service"}
+            )
+        return products
+
+    @api.model
+    def _demo_invoice_vals(
+        self, move_type, partner, journal, today, days_ago, amount, product=None
+    ):
         date = today - relativedelta(days=days_ago)
         return {
             "move_type": move_type,
@@ -77,7 +106,10 @@ class CrmLifecycleDemo(models.AbstractModel):
             "invoice_line_ids": [
                 Command.create(
                     {
-                        "name": self.env._("Goods and services"),
+                        "name": product.name
+                        if product
+                        else self.env._("Goods and services"),
+                        "product_id": product.id if product else False,
                         "quantity": 1,
                         "price_unit": amount,
                         "tax_ids": [Command.clear()],

@@ -137,13 +137,18 @@ class CrmLifecycleRun(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_lifecycle_scoring(self, today=None, batch_size=BATCH_SIZE):
+    def _cron_lifecycle_scoring(
+        self, today=None, batch_size=BATCH_SIZE, refresh_reports=True
+    ):
         """Daily job: run the scoring pipeline for every root company.
 
         Per company: take the company's lock (a second process skips the
         company with a message), resume today's unfinished run or start one,
         build its working table once, score in committed batches of
-        ``batch_size`` with progress. Returns the runs.
+        ``batch_size`` with progress. Then refresh the lifecycle reports
+        (materialised views, see ``crm.lifecycle.kpi.mixin``) once for all
+        companies, unless ``refresh_reports`` is false (the benchmark times
+        the refresh on its own). Returns the runs.
         """
         today = today or fields.Date.context_today(self)
         self = self.sudo()
@@ -169,6 +174,10 @@ class CrmLifecycleRun(models.Model):
                 done = run._lifecycle_process(batch_size, done, later)
             finally:
                 self._lifecycle_unlock(company)
+        if refresh_reports and runs.filtered(lambda run: run.state == "done"):
+            # the reports read the new stages, history and scores
+            self.env["crm.lifecycle.kpi.mixin"]._kpi_refresh()
+            self._lifecycle_commit()
         self.env["ir.cron"]._notify_progress(done=done, remaining=0)
         return runs
 

@@ -14,3 +14,4 @@ from . import test_job
 from . import test_security
 from . import test_settings
 from . import test_tour
+from . import test_kpi

@@ -126,3 +126,11 @@ class TestLifecycleTour(HttpCase):
         self.start_tour(
             f"/odoo/contacts/{customer.id}", "crm_lifecycle_tier", login="admin"
         )
+    def test_dashboard(self):
+        """A manager opens the dashboard from the lifecycle menu; its
+        customers by stage equal the report's (the tour compares them)."""
+        Value = self.env["crm.lifecycle.kpi.value"]
+        self.env["crm.lifecycle.kpi.mixin"]._kpi_refresh()
+        groups = Value._read_group([], ["stage_id"], ["customer_count:sum"])
+        self.assertTrue(groups, "the demo data gives the report customers")
+        self.start_tour("/odoo", "crm_lifecycle_dashboard", login="admin")

@@ -16,6 +16,10 @@ Usage::
     run.py --partners 10000 --invoices 100000 --db-host H --db-port P
            [--cases scoring,...] [--reuse] [--generate-only]
 
+Families: ``scoring`` (the job), ``value`` (the value model's fit), ``kpi``
+(the KPI reports' refresh and default pivots, on the ``scoring`` family's
+data: ``CASES=scoring,kpi``; see ``case_kpi.py``).
+
 ``--cases`` (``CASES=`` of ``make bench``) selects families (``scoring``) or
 single cases (``scoring:first``); a case builds on the cases before it in its
 family, so pick single cases only with ``--reuse`` on a database where those
@@ -50,7 +54,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 # Case families, in the order they run.
-FAMILIES = ["scoring", "value"]
+FAMILIES = ["scoring", "value", "kpi"]
 
 
 def parse_args(argv=None):

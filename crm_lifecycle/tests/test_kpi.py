@@ -444,13 +444,18 @@ class TestKpi(LifecycleCommon):
         self.assertEqual(self.env.cr.fetchone()[0], 0)
 
     def test_job_refreshes_reports(self):
-        """The nightly job refreshes the reports when its runs finish."""
+        """The nightly job triggers the refresh of the reports when its runs
+        finish; the refresh is a scheduled action of its own."""
         late = self._customer("KPI Late")
         self._kpi_moves(
             [self._kpi_move_vals("out_invoice", late, "2025-01-25", self.car, 10)]
         )
         self.assertEqual(self._month("2025-01-01").new_count, 2)
-        self.Run._cron_lifecycle_scoring(today=self.TODAY, refresh_reports=False)
-        self.assertEqual(self._month("2025-01-01").new_count, 2)
+        refresh = self.env.ref("crm_lifecycle.ir_cron_lifecycle_kpi_refresh")
+        Trigger = self.env["ir.cron.trigger"]
+        before = Trigger.search([("cron_id", "=", refresh.id)])
         self.Run._cron_lifecycle_scoring(today=self.TODAY)
+        self.assertTrue(Trigger.search([("cron_id", "=", refresh.id)]) - before)
+        self.assertEqual(self._month("2025-01-01").new_count, 2)
+        self.Run._cron_lifecycle_kpi_refresh()
         self.assertEqual(self._month("2025-01-01").new_count, 3)

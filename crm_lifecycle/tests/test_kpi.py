@@ -116,18 +116,21 @@ class TestKpi(LifecycleCommon):
         cls.high = cls.env.ref("crm_lifecycle.value_segment_high_high")
         cls.low = ValueSegment.search([("id", "!=", cls.high.id)], limit=1)
         champions = cls.env.ref("crm_lifecycle.segment_champions")
+        cls.gold = cls.env["crm.lifecycle.tier"].create(
+            {"name": "KPI Gold", "sequence": 977, "company_id": cls.company.id}
+        )
         scores = [
-            (cls.a, "loyal", cls.high, 1000, False),
-            (cls.b, "won_back", cls.high, 500, champions),
-            (cls.c, "churned", cls.low, 0, False),
-            (cls.d, "at_risk", cls.low, 250, False),
+            (cls.a, "loyal", cls.high, 1000, False, cls.gold),
+            (cls.b, "won_back", cls.high, 500, champions, cls.gold),
+            (cls.c, "churned", cls.low, 0, False, False),
+            (cls.d, "at_risk", cls.low, 250, False, False),
         ]
         cls.env.flush_all()
-        for partner, kind, value_segment, clv, segment in scores:
+        for partner, kind, value_segment, clv, segment, tier in scores:
             cls.env.cr.execute(
                 """UPDATE crm_lifecycle_profile
                       SET stage_id = %s, stage_kind = %s, value_segment_id = %s,
-                          predicted_clv = %s, segment_id = %s
+                          predicted_clv = %s, segment_id = %s, tier_id = %s
                     WHERE id = %s""",
                 [
                     stages[kind].id,
@@ -135,6 +138,7 @@ class TestKpi(LifecycleCommon):
                     value_segment.id,
                     clv,
                     segment and segment.id or None,
+                    tier and tier.id or None,
                     cls.profiles[partner].id,
                 ],
             )
@@ -298,6 +302,14 @@ class TestKpi(LifecycleCommon):
         }
         self.assertEqual(by_segment[self.high], (2, 1000 + 500, 750))
         self.assertEqual(by_segment[self.low], (2, 250, 125))
+        by_tier = {
+            tier: (count, clv)
+            for tier, count, clv in Value._read_group(
+                domain, ["tier_id"], ["customer_count:sum", "predicted_clv:sum"]
+            )
+        }
+        Tier = self.env["crm.lifecycle.tier"]
+        self.assertEqual(by_tier, {self.gold: (2, 1500), Tier: (2, 250)})
         by_stage = dict(
             Value._read_group(domain, ["stage_kind"], ["predicted_clv:sum"])
         )

@@ -1,0 +1,4 @@
+from . import test_security
+from . import test_sla
+from . import test_first_response
+from . import test_portal

@@ -1,4 +1,13 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+# set by this addon only (first response, breach job, priority boost)
+ENGINE_FIELDS = {
+    "first_response_date",
+    "sla_breached",
+    "priority_boost",
+    "priority_boost_reason",
+}
 
 
 class HelpdeskTicket(models.Model):
@@ -78,6 +87,22 @@ class HelpdeskTicket(models.Model):
                 ticket.first_response_hours = (
                     ask[2] - ask[1]
                 ).total_seconds() / 3600.0
+
+    def _support_check_engine_write(self, vals):
+        forbidden = ENGINE_FIELDS & set(vals)
+        if forbidden and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "%(fields)s are set by the support engine, not by hand.",
+                    fields=", ".join(
+                        sorted(self._fields[name].string for name in forbidden)
+                    ),
+                )
+            )
+
+    def write(self, vals):
+        self._support_check_engine_write(vals)
+        return super().write(vals)
 
     # ------------------------------------------------------------------
     # first response

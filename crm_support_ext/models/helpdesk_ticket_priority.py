@@ -42,8 +42,11 @@ class HelpdeskTicket(models.Model):
         Team = self.env["helpdesk.ticket.team"]
         asks = []
         for vals in vals_list:
-            vals.pop("priority_boost", None)
-            vals.pop("priority_boost_reason", None)
+            if not self.env.su:
+                for name in ("priority_boost", "priority_boost_reason"):
+                    vals.pop(name, None)
+                for name in ("first_response_date", "sla_breached"):
+                    vals.pop(name, None)
             if not vals.get("partner_id"):
                 continue
             company = Company.browse(vals.get("company_id") or self.env.company.id)
@@ -79,13 +82,18 @@ class HelpdeskTicket(models.Model):
             )
         )
         profiles = {(row[0], row[1]): row[2:] for row in self.env.cr.fetchall()}
-        tiers = self.env["crm.lifecycle.tier"].sudo()
+        tiers = (
+            self.env["crm.lifecycle.tier"]
+            .sudo()
+            .browse({row[2] for row in profiles.values() if row[2]})
+        )
         for vals, partner, company in asks:
             root = roots[company.id]
             profile = profiles.get((commercial[partner], root.id))
             if not profile or root.support_boost_levels <= 0:
                 continue
             rank, _tier_name, tier_id, clv = profile
+            tier = tiers.filtered(lambda t, tier_id=tier_id: t.id == tier_id)
             min_tier = root.support_boost_tier_id
             by_tier = bool(min_tier and tier_id and rank >= min_tier.sequence)
             by_value = bool(
@@ -106,7 +114,7 @@ class HelpdeskTicket(models.Model):
                 reasons.append(
                     self.env._(
                         "loyalty tier %(tier)s (boost from %(min)s)",
-                        tier=tiers.browse(tier_id).display_name,
+                        tier=tier.display_name,
                         min=min_tier.display_name,
                     )
                 )

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -39,3 +40,32 @@ class ResCompany(models.Model):
         help="Weight of the poor ratings (1 or 2 out of 5) the customer gave "
         "in the last 12 months in the churn risk. 0 leaves it out.",
     )
+
+    @api.constrains(
+        "support_boost_levels",
+        "support_boost_min_clv",
+        "lifecycle_churn_weight_support_complaints",
+        "lifecycle_churn_weight_support_breaches",
+        "lifecycle_churn_weight_support_ratings",
+    )
+    def _check_support_settings(self):
+        for company in self:
+            if not 0 <= company.support_boost_levels <= 3:
+                raise ValidationError(
+                    self.env._("The priority boost runs from 0 to 3 levels.")
+                )
+            if company.support_boost_min_clv < 0:
+                raise ValidationError(
+                    self.env._("The minimum predicted value cannot be negative.")
+                )
+            if (
+                min(
+                    company.lifecycle_churn_weight_support_complaints,
+                    company.lifecycle_churn_weight_support_breaches,
+                    company.lifecycle_churn_weight_support_ratings,
+                )
+                < 0
+            ):
+                raise ValidationError(
+                    self.env._("Churn risk weights cannot be negative.")
+                )

@@ -53,3 +53,36 @@ class TestSupportSecurity(SupportCase):
         )
         self.assertEqual(ticket.root_cause_id, cause)
         self.assertEqual(ticket.commercial_partner_id, self.customer)
+
+    def test_agent_cannot_write_engine_fields(self):
+        ticket = self._ticket()
+        for vals in (
+            {"first_response_date": self.dt(10, 9)},
+            {"sla_breached": True},
+            {"priority_boost": "tier"},
+        ):
+            with self.assertRaises(AccessError):
+                ticket.with_user(self.agent).write(vals)
+        created = (
+            self.env["helpdesk.ticket"]
+            .with_user(self.agent)
+            .create(
+                {
+                    "name": "Forged",
+                    "description": "<p>x</p>",
+                    "team_id": self.team.id,
+                    "first_response_date": self.dt(10, 9),
+                    "sla_breached": True,
+                }
+            )
+        )
+        self.assertFalse(created.first_response_date)
+        self.assertFalse(created.sla_breached)
+
+    def test_settings_validation(self):
+        from odoo.exceptions import ValidationError
+
+        with self.assertRaises(ValidationError):
+            self.env.company.support_boost_levels = 5
+        with self.assertRaises(ValidationError):
+            self.env.company.lifecycle_churn_weight_support_ratings = -1

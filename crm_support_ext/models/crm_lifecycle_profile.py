@@ -49,9 +49,9 @@ class CrmLifecycleProfile(models.Model):
         )
         by_key = defaultdict(list)
         for ticket in tickets:
-            by_key[(ticket.commercial_partner_id.id, ticket.company_id.root_id.id)].append(
-                ticket
-            )
+            by_key[
+                (ticket.commercial_partner_id.id, ticket.company_id.root_id.id)
+            ].append(ticket)
         for profile in todo:
             found = by_key.get((profile.partner_id.id, profile.company_id.id))
             if not found:

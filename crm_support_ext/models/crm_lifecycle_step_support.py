@@ -41,7 +41,7 @@ class CrmLifecycleScoring(models.AbstractModel):
 
     @api.model
     def _scoring_flush(self):
-        super()._scoring_flush()
+        result = super()._scoring_flush()
         self.env["helpdesk.ticket"].flush_model(
             [
                 "commercial_partner_id",
@@ -54,6 +54,7 @@ class CrmLifecycleScoring(models.AbstractModel):
         )
         self.env["helpdesk.ticket.stage"].flush_model(["closed"])
         self.env["rating.rating"].flush_model()
+        return result
 
     @api.model
     def _scoring_prepare_support(self, ctx):

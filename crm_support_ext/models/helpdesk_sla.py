@@ -44,9 +44,7 @@ class HelpdeskSla(models.Model):
         result = super().write(vals)
         changed = set(vals)
         if changed & (MATCH_FIELDS | TARGET_FIELDS):
-            self._support_recompute_open_tickets(
-                rematch=bool(changed & MATCH_FIELDS)
-            )
+            self._support_recompute_open_tickets(rematch=bool(changed & MATCH_FIELDS))
         return result
 
     @api.model_create_multi

@@ -15,7 +15,6 @@ class HelpdeskTicket(models.Model):
 
     root_cause_id = fields.Many2one(
         comodel_name="crm.support.root.cause",
-        string="Root Cause",
         tracking=True,
         check_company=True,
         help="Why the customer had to ask: the cause to remove.",
@@ -29,7 +28,6 @@ class HelpdeskTicket(models.Model):
     )
     product_id = fields.Many2one(
         comodel_name="product.product",
-        string="Product",
         check_company=True,
         help="The product the request is about.",
     )
@@ -84,9 +82,7 @@ class HelpdeskTicket(models.Model):
             ticket.first_response_hours = value
         for ticket, ask in zip(todo, asks, strict=True):
             if not ask[0]:
-                ticket.first_response_hours = (
-                    ask[2] - ask[1]
-                ).total_seconds() / 3600.0
+                ticket.first_response_hours = (ask[2] - ask[1]).total_seconds() / 3600.0
 
     def _support_check_engine_write(self, vals):
         forbidden = ENGINE_FIELDS & set(vals)
@@ -117,10 +113,7 @@ class HelpdeskTicket(models.Model):
 
     def _message_post_after_hook(self, message, msg_values):
         result = super()._message_post_after_hook(message, msg_values)
-        if (
-            not self.first_response_date
-            and self._support_is_first_response(message)
-        ):
+        if not self.first_response_date and self._support_is_first_response(message):
             self.sudo()._support_stamp_first_response(message.date)
         return result
 

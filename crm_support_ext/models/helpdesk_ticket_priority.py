@@ -1,3 +1,5 @@
+# The priority boost is a part of its own (read on its own), by design.
+# pylint: disable=consider-merging-classes-inherited
 from odoo import api, fields, models
 from odoo.tools import SQL
 

@@ -34,7 +34,7 @@ class HelpdeskTicketSla(models.Model):
 
     @api.depends("sla_id")
     def _compute_sla_data(self):
-        super()._compute_sla_data()
+        result = super()._compute_sla_data()
         for record in self.filtered(lambda r: r.sla_id.target_kind == "first_response"):
             ticket = record.ticket_id
             record.expected_stage_id = False
@@ -44,6 +44,7 @@ class HelpdeskTicketSla(models.Model):
                 record.state = "on_hold"
             else:
                 record.state = "in_progress"
+        return result
 
     @api.depends("hours", "consumed_time", "ticket_id", "last_state_date", "state")
     def _compute_deadline(self):
@@ -188,15 +189,18 @@ class HelpdeskTicketSla(models.Model):
     def _support_calendar(self):
         ticket = self.ticket_id
         return (
-            ticket.team_id.resource_calendar_id or ticket.company_id.resource_calendar_id
+            ticket.team_id.resource_calendar_id
+            or ticket.company_id.resource_calendar_id
         )
 
     def _support_first_response(self, moment):
         """The ticket got its first response at ``moment``: its open
         first-response lines are met, or expired when the deadline passed."""
         for record in self.filtered(
-            lambda r: r.target_kind == "first_response"
-            and r.state in ("in_progress", "on_hold")
+            lambda r: (
+                r.target_kind == "first_response"
+                and r.state in ("in_progress", "on_hold")
+            )
         ):
             if record.deadline and record.deadline < moment:
                 record.state = "expired"

@@ -52,7 +52,9 @@ class TestSupportIntake(SupportCase):
             ),
         )
         self.assertEqual(
-            self.env["helpdesk.ticket"].search_count([("name", "like", "Widget broken")]),
+            self.env["helpdesk.ticket"].search_count(
+                [("name", "like", "Widget broken")]
+            ),
             1,
         )
         self.assertIn("Any news?", ticket.message_ids[0].body)

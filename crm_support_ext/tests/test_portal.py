@@ -15,17 +15,23 @@ class TestSupportPortal(HttpCase):
         cls.acme = Partner.create({"name": "Acme Portal", "is_company": True})
         cls.globex = Partner.create({"name": "Globex Portal", "is_company": True})
         cls.alice = new_test_user(
-            cls.env, login="alice_portal", password="alice_portal_pw",
+            cls.env,
+            login="alice_portal",
+            password="alice_portal_pw",
             groups="base.group_portal",
         )
         cls.alice.partner_id.parent_id = cls.acme
         cls.bob = new_test_user(
-            cls.env, login="bob_portal", password="bob_portal_pw",
+            cls.env,
+            login="bob_portal",
+            password="bob_portal_pw",
             groups="base.group_portal",
         )
         cls.bob.partner_id.parent_id = cls.acme
         cls.eve = new_test_user(
-            cls.env, login="eve_portal", password="eve_portal_pw",
+            cls.env,
+            login="eve_portal",
+            password="eve_portal_pw",
             groups="base.group_portal",
         )
         cls.eve.partner_id.parent_id = cls.globex
@@ -43,9 +49,7 @@ class TestSupportPortal(HttpCase):
     def test_other_commercial_partner_by_rpc(self):
         with self.assertRaises(AccessError):
             self.ticket.with_user(self.eve).read(["name", "description"])
-        self.assertFalse(
-            self.env["helpdesk.ticket"].with_user(self.eve).search([])
-        )
+        self.assertFalse(self.env["helpdesk.ticket"].with_user(self.eve).search([]))
 
     def test_colleague_sees_it(self):
         self.ticket.with_user(self.bob).read(["name"])

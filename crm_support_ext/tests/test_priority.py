@@ -1,5 +1,6 @@
-from .common import SupportCase
 from odoo.tests import tagged
+
+from .common import SupportCase
 
 
 @tagged("post_install", "-at_install")
@@ -9,9 +10,15 @@ class TestSupportPriorityBoost(SupportCase):
         super().setUpClass()
         company = cls.env.company
         Tier = cls.env["crm.lifecycle.tier"]
-        cls.silver = Tier.create({"name": "Silver T", "sequence": 510, "company_id": company.id})
-        cls.gold = Tier.create({"name": "Gold T", "sequence": 520, "company_id": company.id})
-        cls.other = cls.env["res.partner"].create({"name": "Small Co", "is_company": True})
+        cls.silver = Tier.create(
+            {"name": "Silver T", "sequence": 510, "company_id": company.id}
+        )
+        cls.gold = Tier.create(
+            {"name": "Gold T", "sequence": 520, "company_id": company.id}
+        )
+        cls.other = cls.env["res.partner"].create(
+            {"name": "Small Co", "is_company": True}
+        )
         Profile = cls.env["crm.lifecycle.profile"].sudo()
         Profile.create(
             {

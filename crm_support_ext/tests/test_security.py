@@ -13,7 +13,9 @@ class TestSupportSecurity(SupportCase):
 
     def test_shipped_data(self):
         self.assertTrue(self.env.ref("crm_support_ext.helpdesk_ticket_type_assistance"))
-        self.assertTrue(self.env.ref("crm_support_ext.helpdesk_ticket_channel_in_person"))
+        self.assertTrue(
+            self.env.ref("crm_support_ext.helpdesk_ticket_channel_in_person")
+        )
         resolved = self.env.ref("crm_support_ext.helpdesk_ticket_stage_resolved")
         self.assertTrue(resolved.closed)
         self.assertTrue(resolved.rating_mail_template_id)
@@ -49,7 +51,9 @@ class TestSupportSecurity(SupportCase):
         ticket = self._ticket(
             root_cause_id=cause.id,
             compensation_note="10% voucher",
-            channel_id=self.env.ref("crm_support_ext.helpdesk_ticket_channel_in_person").id,
+            channel_id=self.env.ref(
+                "crm_support_ext.helpdesk_ticket_channel_in_person"
+            ).id,
         )
         self.assertEqual(ticket.root_cause_id, cause)
         self.assertEqual(ticket.commercial_partner_id, self.customer)

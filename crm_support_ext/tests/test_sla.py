@@ -94,7 +94,9 @@ class TestSupportSla(SupportCase):
         ticket = self._ticket(created=self.dt(10, 9))
         with freeze_time(self.dt(10, 11)):
             ticket.with_user(self.agent).message_post(
-                body="We are on it", message_type="comment", subtype_xmlid="mail.mt_comment"
+                body="We are on it",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
             )
         self.assertEqual(self._line(ticket, self.first_response).state, "accomplished")
         self.assertEqual(self._line(ticket, self.resolve).state, "in_progress")

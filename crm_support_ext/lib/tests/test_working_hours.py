@@ -1,5 +1,5 @@
 import importlib.util
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 _spec = importlib.util.spec_from_file_location(

@@ -21,7 +21,9 @@ SUPPORT_COMPONENTS = ("support_complaints", "support_breaches", "support_ratings
 class CrmLifecycleScoring(models.AbstractModel):
     """Step ``support``: per customer, its open complaints, its requests of
     the last 12 months with a breached SLA and its poor ratings of the last
-    12 months; three churn-risk components read them."""
+    12 months; three churn-risk components read them. Customers without a
+    request in the last 12 months nor an open complaint get NULL: the
+    components do not apply to them (their churn risk is unchanged)."""
 
     _inherit = "crm.lifecycle.scoring"
 
@@ -57,59 +59,63 @@ class CrmLifecycleScoring(models.AbstractModel):
         return result
 
     @api.model
-    def _scoring_prepare_support(self, ctx):
+    def _scoring_select_support(self, ctx, source):
+        """A select step (composed into the pipeline's first INSERT): the
+        counts per customer of ``source``; NULL for customers without a
+        request in the window nor an open complaint (the components do not
+        apply to them)."""
         complaint = self.env.ref(
             "crm_support_ext.helpdesk_ticket_type_complaint", raise_if_not_found=False
         )
         since = ctx.date - timedelta(days=SUPPORT_WINDOW_DAYS)
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE %(table)s w
-                   SET support_open_complaints = s.complaints,
-                       support_sla_breaches = s.breaches,
-                       support_poor_ratings = s.ratings
-                  FROM (
-                    SELECT t.commercial_partner_id AS partner_id,
-                           COUNT(*) FILTER (
-                               WHERE t.type_id = %(complaint)s
-                                 AND NOT COALESCE(stage.closed, FALSE)
-                           ) AS complaints,
-                           COUNT(*) FILTER (
-                               WHERE t.sla_breached AND t.create_date >= %(since)s
-                           ) AS breaches,
-                           COALESCE(SUM(r.poor), 0) AS ratings
-                      FROM helpdesk_ticket t
-                 LEFT JOIN helpdesk_ticket_stage stage ON stage.id = t.stage_id
-                 LEFT JOIN LATERAL (
-                           SELECT COUNT(*) AS poor
-                             FROM rating_rating r
-                            WHERE r.res_model = 'helpdesk.ticket'
-                              AND r.res_id = t.id
-                              AND r.consumed
-                              AND r.rating > 0 AND r.rating <= %(poor)s
-                              AND r.write_date >= %(since)s
-                           ) r ON TRUE
-                     WHERE t.company_id = ANY(%(companies)s) AND t.active
-                       AND t.commercial_partner_id IS NOT NULL
-                  GROUP BY 1
-                  ) s
-                 WHERE s.partner_id = w.partner_id
-                """,
-                table=ctx.sql_table,
-                complaint=complaint.id if complaint else 0,
-                since=since,
-                poor=POOR_RATING,
-                companies=ctx.company_ids,
-            )
+        open_complaint = SQL(
+            "t.type_id = %s AND NOT COALESCE(stage.closed, FALSE)",
+            complaint.id if complaint else 0,
+        )
+        return SQL(
+            """
+            SELECT src.partner_id, t.complaints, t.breaches, t.ratings
+              FROM %(source)s src
+         LEFT JOIN (
+                SELECT t.commercial_partner_id AS partner_id,
+                       COUNT(*) FILTER (WHERE %(open_complaint)s)::int4
+                           AS complaints,
+                       COUNT(*) FILTER (
+                           WHERE t.sla_breached AND t.create_date >= %(since)s
+                       )::int4 AS breaches,
+                       COALESCE(SUM(r.poor), 0)::int4 AS ratings
+                  FROM helpdesk_ticket t
+             LEFT JOIN helpdesk_ticket_stage stage ON stage.id = t.stage_id
+             LEFT JOIN LATERAL (
+                       SELECT COUNT(*) AS poor
+                         FROM rating_rating r
+                        WHERE r.res_model = 'helpdesk.ticket'
+                          AND r.res_id = t.id
+                          AND r.consumed
+                          AND r.rating > 0 AND r.rating <= %(poor)s
+                          AND r.write_date >= %(since)s
+                       ) r ON TRUE
+                 WHERE t.company_id = ANY(%(companies)s) AND t.active
+                   AND t.commercial_partner_id IS NOT NULL
+              GROUP BY 1
+                HAVING MAX(t.create_date) >= %(since)s
+                    OR COUNT(*) FILTER (WHERE %(open_complaint)s) > 0
+                   ) t ON t.partner_id = src.partner_id
+            """,
+            source=source,
+            open_complaint=open_complaint,
+            since=since,
+            poor=POOR_RATING,
+            companies=ctx.company_ids,
         )
 
     @api.model
     def _lifecycle_churn_components(self):
         def saturating(column):
-            # 1 counts 50%, 2 count 75%, 3 count 87.5%...
+            # 1 counts 50%, 2 count 75%, 3 count 87.5%...; NULL (not
+            # applicable, no weight) for customers without recent requests
             return lambda ctx, row: SQL(
-                "1 - POWER(0.5, COALESCE(%s.%s, 0))", row, SQL.identifier(column)
+                "1 - POWER(0.5, %s.%s)", row, SQL.identifier(column)
             )
 
         return super()._lifecycle_churn_components() + [

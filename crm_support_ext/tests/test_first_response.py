@@ -63,3 +63,17 @@ class TestSupportFirstResponse(SupportCase):
             )
         self.assertEqual(ticket.first_response_date, self.dt(10, 9, 30))
         self.assertAlmostEqual(ticket.first_response_hours, 0.5)
+
+    def test_resolved_stage_asks_for_rating_not_a_response(self):
+        ticket = self._ticket(created=self.dt(10, 9))
+        resolved = self.env.ref("crm_support_ext.helpdesk_ticket_stage_resolved")
+        ticket.with_user(self.agent).stage_id = resolved
+        self.env.flush_all()
+        self.assertTrue(ticket.closed)
+        rating = self.env["rating.rating"].search(
+            [("res_model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id)]
+        )
+        self.assertEqual(len(rating), 1)
+        self.assertTrue(rating.access_token)
+        # the rating request is rendered from a template: no first response
+        self.assertFalse(ticket.first_response_date)

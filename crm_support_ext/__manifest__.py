@@ -1,17 +1,32 @@
 {
     "name": "Customer Support for the Lifecycle",
-    "summary": "Complaints and technical assistance with first-response SLAs, "
-    "feeding churn risk",
+    "summary": "Complaints and technical assistance on OCA helpdesk with "
+    "first-response SLAs on working hours, feeding churn risk",
     "version": "18.0.1.0.0",
     "category": "Services/Helpdesk",
     "website": "https://github.com/crm-lifecycle/crm-lifecycle",
     "author": "Customer Lifecycle Team",
-    "license": "LGPL-3",
+    "license": "AGPL-3",
     "application": False,
     "installable": True,
-    "depends": ["crm_lifecycle"],
+    "depends": [
+        "crm_lifecycle",
+        "helpdesk_mgmt",
+        "helpdesk_mgmt_sla",
+        "helpdesk_mgmt_rating",
+        "helpdesk_type",
+        "helpdesk_type_sla",
+    ],
     "data": [
         "security/crm_support_ext_security.xml",
+        "security/ir.model.access.csv",
+        "data/helpdesk_data.xml",
+        "data/ir_cron.xml",
+        "views/crm_support_root_cause_views.xml",
+        "views/helpdesk_ticket_views.xml",
+        "views/helpdesk_sla_views.xml",
+        "views/res_config_settings_views.xml",
         "views/crm_support_ext_menus.xml",
     ],
+    "demo": ["demo/crm_support_demo.xml"],
 }

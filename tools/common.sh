@@ -9,6 +9,9 @@
 #   ADDONS            comma separated addons to install/test
 #                     (default: crm_lifecycle,crm_collections,crm_support_ext,crm_lifecycle_sale_loyalty)
 #   ADDONS_DIR        directory holding those addons (default: repo root)
+#   OCA_ADDONS_DIR    where ensure_oca_addons installs the pinned OCA wheels of
+#                     requirements-oca.txt (default: <repo>/.cache/oca-addons);
+#                     its odoo/addons is appended to the addons path
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export REPO_ROOT
@@ -49,10 +52,36 @@ odoo_addons_path() {
             || die "cannot locate Odoo's addons directory (is odoo importable?)"
     fi
     local path="$core,$ADDONS_DIR"
+    if [[ -d "$OCA_ADDONS_DIR/odoo/addons" ]]; then
+        path="$path,$OCA_ADDONS_DIR/odoo/addons"
+    fi
     if [[ -n "${ODOO_ADDONS_PATH:-}" ]]; then
         path="$path,$ODOO_ADDONS_PATH"
     fi
     printf '%s\n' "$path"
+}
+
+# The OCA addons crm_support_ext builds on (helpdesk_mgmt and siblings, AGPL-3)
+# are pinned in requirements-oca.txt and installed from their PyPI wheels with
+# --no-deps into OCA_ADDONS_DIR (their `odoo` requirement cannot be met from
+# PyPI); the addons then sit in $OCA_ADDONS_DIR/odoo/addons, which
+# odoo_addons_path appends.  A stamp file (a copy of requirements-oca.txt)
+# skips the install when the pins did not change.
+OCA_ADDONS_DIR="${OCA_ADDONS_DIR:-$REPO_ROOT/.cache/oca-addons}"
+ensure_oca_addons() {
+    local req="$REPO_ROOT/requirements-oca.txt"
+    local stamp="$OCA_ADDONS_DIR/.requirements-oca.installed"
+    [[ -f "$req" ]] || return 0
+    if [[ -f "$stamp" && -d "$OCA_ADDONS_DIR/odoo/addons" ]] && cmp -s "$stamp" "$req"; then
+        return 0
+    fi
+    log "pip install --no-deps --target $OCA_ADDONS_DIR -r requirements-oca.txt"
+    rm -rf "$OCA_ADDONS_DIR"
+    mkdir -p "$OCA_ADDONS_DIR"
+    "$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore \
+        --no-deps --target "$OCA_ADDONS_DIR" -r "$req" \
+        || die "pip install of the OCA addons (requirements-oca.txt) failed"
+    cp "$req" "$stamp"
 }
 
 # apt-get install the given packages, running `apt-get update` first (once).

@@ -31,6 +31,7 @@ pg_cluster_start || die "could not start PostgreSQL"
 "$PG_BINDIR/createdb" -h "$PGHOST" -p "$PGPORT" -U odoo -T template0 -E UTF8 "$DB" \
     || die "createdb $DB failed"
 odoo_cmd
+ensure_oca_addons
 ADDONS_PATH="$(odoo_addons_path)" || exit 1
 : >"$RUN_TMP/odoorc"
 export ODOO_RC="$RUN_TMP/odoorc"

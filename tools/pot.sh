@@ -54,6 +54,7 @@ trap 'exit 143' TERM
 
 bash "$HERE/check_odoo.sh" >/dev/null || exit 1
 odoo_cmd
+ensure_oca_addons
 ADDONS_PATH="$(odoo_addons_path)" || exit 1
 
 if [[ -n "${POT_DB:-}" ]]; then

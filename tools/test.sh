@@ -129,6 +129,7 @@ if [[ "${SKIP_ODOO:-0}" != 1 ]]; then
     "$PG_BINDIR/createdb" -h "$PGHOST" -p "$PGPORT" -U odoo -T template0 -E UTF8 "$DB" \
         || die "createdb $DB failed"
     odoo_cmd
+    ensure_oca_addons
     ADDONS_PATH="$(odoo_addons_path)" || exit 1
     # Test-only addons (tests/addons): installed and tested beside ADDONS, e.g.
     # crm_lifecycle_test_step adds a scoring step the documented way.

@@ -46,8 +46,10 @@ class CrmLifecycleKpiMixin(models.AbstractModel):
     A report defines :meth:`_kpi_query` (a SELECT with a unique ``id``
     column); by default the view is materialised, with a unique index on
     ``id`` so that :meth:`_kpi_refresh` refreshes it CONCURRENTLY (readers
-    are not blocked). The scoring job refreshes every report at its end, and
-    a manager can refresh them from the Reporting menu.
+    are not blocked). The scoring job triggers the scheduled action that
+    refreshes every report (``crm.lifecycle.run._cron_lifecycle_kpi_refresh``)
+    when its runs finish, and a manager can refresh them from the Reporting
+    menu.
     """
 
     _name = "crm.lifecycle.kpi.mixin"

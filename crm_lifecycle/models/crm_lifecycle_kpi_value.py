@@ -26,8 +26,8 @@ def loyal_condition(profile, stage_kind):
 
 class CrmLifecycleKpiValue(models.Model):
     """Predicted value and lifecycle length of the customers, one row per
-    lifecycle profile, to group by stage, value segment, RFM segment or
-    salesperson."""
+    lifecycle profile, to group by stage, value segment, loyalty tier, RFM
+    segment or salesperson."""
 
     _name = "crm.lifecycle.kpi.value"
     _inherit = "crm.lifecycle.kpi.mixin"
@@ -35,7 +35,7 @@ class CrmLifecycleKpiValue(models.Model):
     _description = "Lifecycle Customer Value"
     _order = "predicted_clv desc, id"
     _rec_name = "partner_id"
-    _kpi_indexes = ("company_id", "stage_id", "value_segment_id")
+    _kpi_indexes = ("company_id", "stage_id", "value_segment_id", "tier_id")
 
     partner_id = fields.Many2one(
         comodel_name="res.partner", string="Customer", readonly=True
@@ -51,6 +51,9 @@ class CrmLifecycleKpiValue(models.Model):
     value_segment_id = fields.Many2one(
         comodel_name="crm.lifecycle.value.segment",
         readonly=True,
+    )
+    tier_id = fields.Many2one(
+        comodel_name="crm.lifecycle.tier", string="Loyalty Tier", readonly=True
     )
     loyal = fields.Boolean(
         readonly=True,
@@ -90,7 +93,7 @@ class CrmLifecycleKpiValue(models.Model):
             SELECT profile.id, profile.company_id, profile.partner_id,
                    partner.user_id, profile.stage_id, profile.stage_kind,
                    profile.segment_id, profile.value_segment_id,
-                   %(loyal)s AS loyal,
+                   profile.tier_id, %(loyal)s AS loyal,
                    company.currency_id,
                    1 AS customer_count,
                    COALESCE(profile.predicted_clv, 0) AS predicted_clv,

@@ -137,18 +137,16 @@ class CrmLifecycleRun(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_lifecycle_scoring(
-        self, today=None, batch_size=BATCH_SIZE, refresh_reports=True
-    ):
+    def _cron_lifecycle_scoring(self, today=None, batch_size=BATCH_SIZE):
         """Daily job: run the scoring pipeline for every root company.
 
         Per company: take the company's lock (a second process skips the
         company with a message), resume today's unfinished run or start one,
         build its working table once, score in committed batches of
-        ``batch_size`` with progress. Then refresh the lifecycle reports
-        (materialised views, see ``crm.lifecycle.kpi.mixin``) once for all
-        companies, unless ``refresh_reports`` is false (the benchmark times
-        the refresh on its own). Returns the runs.
+        ``batch_size`` with progress. When a run finished, trigger the
+        refresh of the lifecycle reports (:meth:`_cron_lifecycle_kpi_refresh`,
+        a scheduled action of its own, once for all companies). Returns the
+        runs.
         """
         today = today or fields.Date.context_today(self)
         self = self.sudo()
@@ -174,12 +172,23 @@ class CrmLifecycleRun(models.Model):
                 done = run._lifecycle_process(batch_size, done, later)
             finally:
                 self._lifecycle_unlock(company)
-        if refresh_reports and runs.filtered(lambda run: run.state == "done"):
+        if runs.filtered(lambda run: run.state == "done"):
             # the reports read the new stages, history and scores
-            self.env["crm.lifecycle.kpi.mixin"]._kpi_refresh()
-            self._lifecycle_commit()
+            refresh = self.env.ref(
+                "crm_lifecycle.ir_cron_lifecycle_kpi_refresh", raise_if_not_found=False
+            )
+            if refresh:
+                refresh._trigger()
         self.env["ir.cron"]._notify_progress(done=done, remaining=0)
         return runs
+
+    @api.model
+    def _cron_lifecycle_kpi_refresh(self):
+        """Refresh the lifecycle reports (materialised views, see
+        ``crm.lifecycle.kpi.mixin``): triggered by the scoring job when a run
+        finishes, and daily. A job of its own, so that its time and a failure
+        of it stay apart from the scoring's."""
+        self.env["crm.lifecycle.kpi.mixin"].sudo()._kpi_refresh()
 
     @api.model
     def _lifecycle_try_lock(self, company):

@@ -116,18 +116,21 @@ class TestKpi(LifecycleCommon):
         cls.high = cls.env.ref("crm_lifecycle.value_segment_high_high")
         cls.low = ValueSegment.search([("id", "!=", cls.high.id)], limit=1)
         champions = cls.env.ref("crm_lifecycle.segment_champions")
+        cls.gold = cls.env["crm.lifecycle.tier"].create(
+            {"name": "KPI Gold", "sequence": 977, "company_id": cls.company.id}
+        )
         scores = [
-            (cls.a, "loyal", cls.high, 1000, False),
-            (cls.b, "won_back", cls.high, 500, champions),
-            (cls.c, "churned", cls.low, 0, False),
-            (cls.d, "at_risk", cls.low, 250, False),
+            (cls.a, "loyal", cls.high, 1000, False, cls.gold),
+            (cls.b, "won_back", cls.high, 500, champions, cls.gold),
+            (cls.c, "churned", cls.low, 0, False, False),
+            (cls.d, "at_risk", cls.low, 250, False, False),
         ]
         cls.env.flush_all()
-        for partner, kind, value_segment, clv, segment in scores:
+        for partner, kind, value_segment, clv, segment, tier in scores:
             cls.env.cr.execute(
                 """UPDATE crm_lifecycle_profile
                       SET stage_id = %s, stage_kind = %s, value_segment_id = %s,
-                          predicted_clv = %s, segment_id = %s
+                          predicted_clv = %s, segment_id = %s, tier_id = %s
                     WHERE id = %s""",
                 [
                     stages[kind].id,
@@ -135,6 +138,7 @@ class TestKpi(LifecycleCommon):
                     value_segment.id,
                     clv,
                     segment and segment.id or None,
+                    tier and tier.id or None,
                     cls.profiles[partner].id,
                 ],
             )
@@ -298,6 +302,14 @@ class TestKpi(LifecycleCommon):
         }
         self.assertEqual(by_segment[self.high], (2, 1000 + 500, 750))
         self.assertEqual(by_segment[self.low], (2, 250, 125))
+        by_tier = {
+            tier: (count, clv)
+            for tier, count, clv in Value._read_group(
+                domain, ["tier_id"], ["customer_count:sum", "predicted_clv:sum"]
+            )
+        }
+        Tier = self.env["crm.lifecycle.tier"]
+        self.assertEqual(by_tier, {self.gold: (2, 1500), Tier: (2, 250)})
         by_stage = dict(
             Value._read_group(domain, ["stage_kind"], ["predicted_clv:sum"])
         )
@@ -444,13 +456,18 @@ class TestKpi(LifecycleCommon):
         self.assertEqual(self.env.cr.fetchone()[0], 0)
 
     def test_job_refreshes_reports(self):
-        """The nightly job refreshes the reports when its runs finish."""
+        """The nightly job triggers the refresh of the reports when its runs
+        finish; the refresh is a scheduled action of its own."""
         late = self._customer("KPI Late")
         self._kpi_moves(
             [self._kpi_move_vals("out_invoice", late, "2025-01-25", self.car, 10)]
         )
         self.assertEqual(self._month("2025-01-01").new_count, 2)
-        self.Run._cron_lifecycle_scoring(today=self.TODAY, refresh_reports=False)
-        self.assertEqual(self._month("2025-01-01").new_count, 2)
+        refresh = self.env.ref("crm_lifecycle.ir_cron_lifecycle_kpi_refresh")
+        Trigger = self.env["ir.cron.trigger"]
+        before = Trigger.search([("cron_id", "=", refresh.id)])
         self.Run._cron_lifecycle_scoring(today=self.TODAY)
+        self.assertTrue(Trigger.search([("cron_id", "=", refresh.id)]) - before)
+        self.assertEqual(self._month("2025-01-01").new_count, 2)
+        self.Run._cron_lifecycle_kpi_refresh()
         self.assertEqual(self._month("2025-01-01").new_count, 3)

@@ -211,9 +211,7 @@ def run_case(registry, args, case, context):
             if not env["crm.lifecycle.profile"].search_count([], limit=1):
                 started = time.perf_counter()
                 today = datetime.date.fromisoformat(context["as_of"])
-                env["crm.lifecycle.run"]._cron_lifecycle_scoring(
-                    today=today, refresh_reports=False
-                )
+                env["crm.lifecycle.run"]._cron_lifecycle_scoring(today=today)
                 cr.commit()
                 _log(f"scored first in {time.perf_counter() - started:.1f}s")
             Kpi = env["crm.lifecycle.kpi.mixin"]

@@ -239,12 +239,10 @@ def floor_params(company_id, digits, today, uid):
 
 
 def run_job(env, today):
-    """Run the scoring job as of ``today``; return its run records. The
-    refresh of the KPI reports that ends the job is left out: the ``kpi``
-    family times it (``kpi: report=refresh``)."""
-    return env["crm.lifecycle.run"]._cron_lifecycle_scoring(
-        today=today, refresh_reports=False
-    )
+    """Run the scoring job as of ``today``; return its run records. (The
+    refresh of the KPI reports that the job triggers is a scheduled action of
+    its own, timed by the ``kpi`` family: ``kpi: report=refresh``.)"""
+    return env["crm.lifecycle.run"]._cron_lifecycle_scoring(today=today)
 
 
 def count_mismatches(env, company, today):

@@ -1,0 +1,138 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+# set by this addon only (first response, breach job, priority boost)
+ENGINE_FIELDS = {
+    "first_response_date",
+    "sla_breached",
+    "priority_boost",
+    "priority_boost_reason",
+}
+
+
+class HelpdeskTicket(models.Model):
+    _inherit = "helpdesk.ticket"
+
+    root_cause_id = fields.Many2one(
+        comodel_name="crm.support.root.cause",
+        tracking=True,
+        check_company=True,
+        help="Why the customer had to ask: the cause to remove.",
+    )
+    resolution = fields.Html(
+        help="What was done to solve the request.",
+    )
+    compensation_note = fields.Text(
+        help="Compensation granted to the customer (credit note, gift, "
+        "discount...) and why.",
+    )
+    product_id = fields.Many2one(
+        comodel_name="product.product",
+        check_company=True,
+        help="The product the request is about.",
+    )
+    invoice_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Related Invoice",
+        check_company=True,
+        domain="[('move_type', 'in', ('out_invoice', 'out_refund')),"
+        " ('commercial_partner_id', '=', commercial_partner_id)]",
+        help="The customer invoice the request is about.",
+    )
+    first_response_date = fields.Datetime(
+        readonly=True,
+        copy=False,
+        index=True,
+        help="When an agent first answered the customer (a comment or email "
+        "by an internal user, not an internal note nor a templated "
+        "notification).",
+    )
+    first_response_hours = fields.Float(
+        compute="_compute_first_response_hours",
+        store=True,
+        digits=(16, 2),
+        help="Working hours, on the team's calendar (leaves included), from "
+        "the creation of the request to its first response.",
+    )
+    sla_breached = fields.Boolean(
+        string="SLA Breached",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Set by the scheduled job SLA breaches when a deadline of the "
+        "request passed without its target being met.",
+    )
+
+    @api.depends("first_response_date", "create_date", "team_id", "company_id")
+    def _compute_first_response_hours(self):
+        todo = self.filtered(lambda t: t.first_response_date and t.create_date)
+        (self - todo).first_response_hours = 0.0
+        asks = []
+        for ticket in todo:
+            calendar = (
+                ticket.team_id.resource_calendar_id
+                or ticket.company_id.resource_calendar_id
+            )
+            asks.append((calendar, ticket.create_date, ticket.first_response_date))
+        with_calendar = [(t, a) for t, a in zip(todo, asks, strict=True) if a[0]]
+        hours = self.env["helpdesk.ticket.sla"]._support_hours_batch(
+            [ask for _t, ask in with_calendar]
+        )
+        for (ticket, _ask), value in zip(with_calendar, hours, strict=True):
+            ticket.first_response_hours = value
+        for ticket, ask in zip(todo, asks, strict=True):
+            if not ask[0]:
+                ticket.first_response_hours = (ask[2] - ask[1]).total_seconds() / 3600.0
+
+    def _support_check_engine_write(self, vals):
+        forbidden = ENGINE_FIELDS & set(vals)
+        if forbidden and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "%(fields)s are set by the support engine, not by hand.",
+                    fields=", ".join(
+                        sorted(self._fields[name].string for name in forbidden)
+                    ),
+                )
+            )
+
+    def write(self, vals):
+        self._support_check_engine_write(vals)
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # first response
+    # ------------------------------------------------------------------
+
+    def message_post_with_source(self, source_ref, **kwargs):
+        # messages rendered from a template (stage notifications, rating
+        # requests, an agent's template...) are no first response
+        return super(
+            HelpdeskTicket, self.with_context(crm_support_from_template=True)
+        ).message_post_with_source(source_ref, **kwargs)
+
+    def _message_post_after_hook(self, message, msg_values):
+        result = super()._message_post_after_hook(message, msg_values)
+        if not self.first_response_date and self._support_is_first_response(message):
+            self.sudo()._support_stamp_first_response(message.date)
+        return result
+
+    def _support_is_first_response(self, message):
+        """Whether ``message`` answers the customer: a comment or email
+        posted after the creation, not an internal subtype, by an internal
+        user, not rendered from a template."""
+        self.ensure_one()
+        if self.env.context.get("crm_support_from_template"):
+            return False
+        if message.message_type not in ("comment", "email"):
+            return False
+        if not message.subtype_id or message.subtype_id.internal:
+            return False
+        if message.date and self.create_date and message.date < self.create_date:
+            return False
+        users = message.author_id.sudo().user_ids
+        return bool(users) and not all(users.mapped("share"))
+
+    def _support_stamp_first_response(self, moment):
+        self.write({"first_response_date": moment})
+        self.ticket_sla_ids._support_first_response(moment)

@@ -7,6 +7,7 @@ from . import crm_lifecycle_tier
 from . import crm_lifecycle_tier_history
 from . import crm_lifecycle_profile
 from . import crm_lifecycle_profile_scores
+from . import crm_lifecycle_profile_due_dates
 from . import crm_lifecycle_profile_tier
 from . import crm_lifecycle_profile_portal
 from . import crm_lifecycle_value_model
@@ -17,6 +18,7 @@ from . import crm_lifecycle_step_figures
 from . import crm_lifecycle_step_rfm
 from . import crm_lifecycle_step_stage
 from . import crm_lifecycle_step_value
+from . import crm_lifecycle_step_due_dates
 from . import crm_lifecycle_step_churn
 from . import crm_lifecycle_step_tier
 from . import crm_lifecycle_run
@@ -25,6 +27,11 @@ from . import account_move
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import product_category
+from . import crm_lifecycle_playbook
+from . import crm_lifecycle_playbook_contact
+from . import base_automation
+from . import mail_activity
 from . import crm_lifecycle_kpi_mixin
 from . import crm_lifecycle_kpi_monthly
 from . import crm_lifecycle_kpi_cohort

@@ -68,6 +68,9 @@ STEP_SEQUENCES = {
     "rfm": 20,
     "stage": 30,
     "value": 40,
+    # due dates of the contact playbooks (anniversary, service, repurchase):
+    # after value (reads its expected next purchase)
+    "due_dates": 45,
     "payment": 50,
     "financial_risk": 60,
     "support": 70,

@@ -129,6 +129,12 @@ class ResCompany(models.Model):
         default=70,
         help="Churn risk (0-100) from which the level is high.",
     )
+    lifecycle_repurchase_lead_days = fields.Integer(
+        string="Repurchase Offer Lead (Days)",
+        default=14,
+        help="Days before the expected next purchase or the end of the usual "
+        "ownership period when the repurchase offer is due.",
+    )
 
     # Loyalty tiers
     lifecycle_tier_grace_days = fields.Integer(

@@ -29,6 +29,9 @@ class ResConfigSettings(models.TransientModel):
     lifecycle_churn_days = fields.Integer(
         related="company_id.lifecycle_churn_days", readonly=False
     )
+    lifecycle_repurchase_lead_days = fields.Integer(
+        related="company_id.lifecycle_repurchase_lead_days", readonly=False
+    )
     lifecycle_clv_months = fields.Integer(
         related="company_id.lifecycle_clv_months", readonly=False
     )

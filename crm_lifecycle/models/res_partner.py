@@ -145,9 +145,72 @@ class ResPartner(models.Model):
         "figures and lifecycle stage are kept.",
     )
 
+    # Contact playbooks: per-channel "do not contact" flags, on the
+    # commercial entity and its contacts
+    lifecycle_no_contact_activity = fields.Boolean(
+        string="No Playbook Activities",
+        tracking=True,
+        help="The contact playbooks schedule no activity to contact this "
+        "customer. Reminders of a debt (collections) are not playbooks and "
+        "are not stopped by this.",
+    )
+    lifecycle_no_contact_email = fields.Boolean(
+        string="No Playbook Emails",
+        tracking=True,
+        help="The contact playbooks send no email to this customer. Reminders "
+        "of a debt (collections) are not playbooks and are not stopped by this.",
+    )
+    lifecycle_open_activity_ids = fields.Many2many(
+        comodel_name="mail.activity",
+        compute="_compute_lifecycle_open_activity_ids",
+        string="Open Activities of the Customer",
+        groups=LIFECYCLE_GROUPS,
+        help="Open activities on any record of the customer, with their "
+        "reason and owner.",
+    )
+
     @api.model
     def _commercial_fields(self):
-        return super()._commercial_fields() + ["lifecycle_no_profiling"]
+        return super()._commercial_fields() + [
+            "lifecycle_no_profiling",
+            "lifecycle_no_contact_activity",
+            "lifecycle_no_contact_email",
+        ]
+
+    @api.depends_context("company")
+    @api.depends("commercial_partner_id")
+    def _compute_lifecycle_open_activity_ids(self):
+        activities = self._lifecycle_open_activities()
+        by_partner = {}
+        for activity in activities:
+            by_partner.setdefault(activity.lifecycle_partner_id.id, []).append(
+                activity.id
+            )
+        for partner in self:
+            partner.lifecycle_open_activity_ids = [
+                fields.Command.set(by_partner.get(partner.commercial_partner_id.id, []))
+            ]
+
+    def _lifecycle_open_activities_domain(self):
+        """Domain of the open activities shown on these contacts: those
+        tagged with their commercial partner (``lifecycle_partner_id``).
+        Override to add activities of your records, e.g. ``['|', *super(),
+        ('res_model', '=', 'my.model'), ...]``; each activity must have a
+        ``lifecycle_partner_id`` to be shown against its customer."""
+        return [("lifecycle_partner_id", "in", self.commercial_partner_id.ids)]
+
+    def _lifecycle_open_activities(self):
+        """The open activities of these contacts' commercial partners, on
+        any record, that the user may read: the Lifecycle page's panel.
+        The hook of the collections and support addons: tag the activities
+        you create with ``lifecycle_reason`` and ``lifecycle_partner_id``,
+        or extend :meth:`_lifecycle_open_activities_domain`."""
+        if not self.commercial_partner_id:
+            return self.env["mail.activity"]
+        return self.env["mail.activity"].search(
+            self._lifecycle_open_activities_domain(),
+            order="date_deadline, id",
+        )
 
     def write(self, vals):
         result = super().write(vals)

@@ -5,6 +5,8 @@ from . import test_value_segment
 from . import test_churn_reason
 from . import test_value
 from . import test_churn
+from . import test_due_dates
+from . import test_playbook
 from . import test_tier
 from . import test_portal_tier
 from . import test_index

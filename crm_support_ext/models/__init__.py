@@ -8,3 +8,4 @@ from . import helpdesk_ticket
 from . import helpdesk_ticket_priority
 from . import crm_lifecycle_step_support
 from . import crm_lifecycle_profile
+from . import res_partner

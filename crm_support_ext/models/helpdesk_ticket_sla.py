@@ -258,6 +258,9 @@ class HelpdeskTicketSla(models.Model):
                         policy=line.sla_id.name,
                     ),
                     "date_deadline": fields.Date.context_today(self),
+                    # shown in the contact panel of crm_lifecycle
+                    "lifecycle_reason": "support_sla_breach",
+                    "lifecycle_partner_id": ticket.commercial_partner_id.id,
                 }
             )
             targets.append(line)

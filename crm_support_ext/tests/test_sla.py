@@ -126,6 +126,10 @@ class TestSupportSla(SupportCase):
         )
         self.assertEqual(len(activities), 1)
         self.assertEqual(activities.user_id, self.leader)
+        # the breach joins the contact panel of the customer, with its owner
+        self.assertEqual(activities.lifecycle_reason, "support_sla_breach")
+        self.assertEqual(activities.lifecycle_partner_id, self.customer)
+        self.assertIn(activities, self.contact.lifecycle_open_activity_ids)
         self.assertIn(
             ticket, self.env["helpdesk.ticket"].search([("sla_breached", "=", True)])
         )

@@ -84,9 +84,8 @@ class TestLifecycleTour(HttpCase):
             login="admin",
         )
 
-    def test_tier_on_contact_and_lifecycle(self):
-        """A manager reads a customer's tier on the contact, then its tier
-        history on the lifecycle form."""
+    def _tier_customer(self):
+        """A customer promoted from Tour Bronze to Tour Silver today."""
         Demo = self.env["crm.lifecycle.demo"]
         company = self.env.ref("base.main_company")
         journal = self.env["account.journal"].search(
@@ -123,14 +122,19 @@ class TestLifecycleTour(HttpCase):
             Demo._demo_invoice_vals("out_invoice", customer, journal, today, 100, 5000)
         ).action_post()
         Scoring._scoring_score_partners(company, today, customer.ids)
-        self.start_tour(
-            f"/odoo/contacts/{customer.id}", "crm_lifecycle_tier", login="admin"
-        )
-    def test_dashboard(self):
-        """A manager opens the dashboard from the lifecycle menu; its
-        customers by stage equal the report's (the tour compares them)."""
+        return customer
+
+    def test_dashboard_then_tier_and_history(self):
+        """A manager opens the dashboard from the lifecycle menu (its
+        customers by stage equal the report's: the tour compares them), then
+        reads a customer's tier on the contact and its tier history on the
+        lifecycle form."""
+        customer = self._tier_customer()
         Value = self.env["crm.lifecycle.kpi.value"]
         self.env["crm.lifecycle.kpi.mixin"]._kpi_refresh()
         groups = Value._read_group([], ["stage_id"], ["customer_count:sum"])
         self.assertTrue(groups, "the demo data gives the report customers")
         self.start_tour("/odoo", "crm_lifecycle_dashboard", login="admin")
+        self.start_tour(
+            f"/odoo/contacts/{customer.id}", "crm_lifecycle_tier", login="admin"
+        )

@@ -245,6 +245,7 @@ class CrmCollectionsRun(models.Model):
         cr = self.env.cr
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(WORK_TABLE)))
         cr.execute(self._collections_work_table_sql(policy))
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(WORK_TABLE)))
         cr.execute(self._collections_insert_lines_sql())
         cr.execute(self._collections_insert_line_invoices_sql())
         cr.execute(SQL("DROP TABLE %s", SQL.identifier(WORK_TABLE)))
@@ -472,13 +473,15 @@ class CrmCollectionsRun(models.Model):
                   HAVING bool_or(new_level)
               ) g
               JOIN res_partner rp ON rp.id = g.partner_id
-              JOIN LATERAL (
-                  SELECT w.level_id, w.level_channel, w.move_name, w.days_overdue
+              JOIN (
+                  SELECT DISTINCT ON (w.partner_id)
+                         w.partner_id, w.level_id, w.level_channel, w.move_name,
+                         w.days_overdue
                     FROM %(table)s w
-                   WHERE w.partner_id = g.partner_id AND w.new_level
-                   ORDER BY w.level_seq DESC, w.days_overdue DESC, w.move_id
-                   LIMIT 1
-              ) top ON TRUE
+                   WHERE w.new_level
+                   ORDER BY w.partner_id, w.level_seq DESC, w.days_overdue DESC,
+                            w.move_id
+              ) top ON top.partner_id = g.partner_id
             ON CONFLICT (run_id, partner_id) DO NOTHING
             """,
             table=SQL.identifier(WORK_TABLE),

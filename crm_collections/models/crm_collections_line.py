@@ -1,7 +1,20 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .crm_collections_level import CHANNELS
+
+# Written by the generation and the sending job only (as superuser).
+ENGINE_FIELDS = {
+    "run_id",
+    "partner_id",
+    "company_id",
+    "policy_id",
+    "amount_total",
+    "invoice_count",
+    "explanation_data",
+    "error_reason",
+}
+ENGINE_STATES = {"to_send", "sent", "error"}
 
 LINE_STATES = [
     ("draft", "Draft"),
@@ -192,6 +205,15 @@ class CrmCollectionsLine(models.Model):
             )
 
     def write(self, vals):
+        if not self.env.su and (
+            ENGINE_FIELDS & set(vals) or vals.get("state") in ENGINE_STATES
+        ):
+            raise AccessError(
+                self.env._(
+                    "Dunning lines are generated, validated and sent by the "
+                    "dunning engine: use Remove or the run's Validate button."
+                )
+            )
         if {"level_id", "channel"} & set(vals) and any(
             line.state != "draft" for line in self
         ):

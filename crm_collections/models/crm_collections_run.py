@@ -4,7 +4,7 @@ import threading
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .crm_collections_promise import BROKEN_PROMISE_DAYS
@@ -85,6 +85,13 @@ class CrmCollectionsRun(models.Model):
     )
     duration = fields.Float(readonly=True, help="Seconds the generation took.")
 
+    def write(self, vals):
+        if not self.env.su and set(vals) - {"name"}:
+            raise AccessError(
+                self.env._("Dunning runs are changed by their buttons only.")
+            )
+        return super().write(vals)
+
     @api.depends("company_id", "date")
     def _compute_name(self):
         for run in self:
@@ -119,10 +126,11 @@ class CrmCollectionsRun(models.Model):
         for run in self:
             if run.state != "review":
                 raise UserError(self.env._("Only a run in review can be validated."))
+        self.check_access("write")
         self._collections_mark_to_send(
             self.line_ids.filtered(lambda line: line.state == "draft")
         )
-        self.write({"state": "sending"})
+        self.sudo().write({"state": "sending"})
 
     # ------------------------------------------------------------
     # SCHEDULED JOB
@@ -175,6 +183,12 @@ class CrmCollectionsRun(models.Model):
         """Generate the lines of this run under the company's lock (a second
         generation of the same company gets a clear error). Idempotent."""
         self.ensure_one()
+        if not self.env.su and not self.env.user.has_group(
+            "crm_collections.group_collections_manager"
+        ):
+            raise AccessError(
+                self.env._("Only a collections manager can generate a dunning run.")
+            )
         policy = self.env["crm.collections.policy"]._collections_default_policy(
             self.company_id
         )
@@ -195,7 +209,7 @@ class CrmCollectionsRun(models.Model):
             )
         try:
             start = fields.Datetime.now()
-            self.write({"state": "generating", "policy_id": policy.id})
+            self.sudo().write({"state": "generating", "policy_id": policy.id})
             if commit and not getattr(threading.current_thread(), "testing", False):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             # a savepoint: on error the lock is still released cleanly
@@ -203,7 +217,7 @@ class CrmCollectionsRun(models.Model):
                 self._collections_generate_lines(policy)
             counts = self._collections_counts()
             state = "review" if policy.mode == "review" else "sending"
-            self.write(
+            self.sudo().write(
                 {
                     **counts,
                     "state": state,
@@ -523,7 +537,7 @@ class CrmCollectionsRun(models.Model):
         are handed over (``_dunning_on_last_level``)."""
         if not lines:
             return
-        lines.write({"state": "to_send"})
+        lines.sudo().write({"state": "to_send"})
         last = lines.filtered("level_id.is_last")
         for company in last.company_id:
             company_lines = last.filtered(lambda line: line.company_id == company)

@@ -71,6 +71,28 @@ class TestSecurity(CollectionsCommon):
             {"partner_id": self.partner.id, "reason": "Talking"}
         )
 
+    def test_engine_fields_not_writable(self):
+        line = self.line.with_user(self.collector)
+        for vals in (
+            {"state": "sent"},
+            {"state": "to_send"},
+            {"amount_total": 1.0},
+            {"explanation_data": []},
+        ):
+            with self.assertRaises(AccessError):
+                line.write(vals)
+        with self.assertRaises(AccessError):
+            self.dunning_run.with_user(self.coll_manager).write({"state": "done"})
+        with self.assertRaises(AccessError):
+            self.line.line_invoice_ids.with_user(self.collector).write(
+                {"days_overdue": 1}
+            )
+        with self.assertRaises(AccessError):
+            self.dunning_run.with_user(self.collector)._collections_generate()
+        # removing a line is allowed
+        line.action_cancel()
+        self.assertEqual(line.state, "cancelled")
+
     def test_manager(self):
         policy = (
             self.env["crm.collections.policy"]

@@ -509,14 +509,11 @@ class CrmCollectionsRun(models.Model):
         return SQL(
             """
             INSERT INTO crm_collections_line_invoice (
-                line_id, company_id, partner_id, move_id, date_maturity, level_id,
-                days_overdue, currency_id, amount_residual_currency, amount_residual,
-                new_level, skip_reason,
-                create_uid, create_date, write_uid, write_date)
-            SELECT line.id, %(company)s, w.partner_id, w.move_id, w.date_maturity,
-                   w.level_id, w.days_overdue, w.currency_id, w.residual_currency,
-                   w.residual, w.new_level, w.skip_reason,
-                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                line_id, move_id, date_maturity, level_id, days_overdue, currency_id,
+                amount_residual_currency, amount_residual, new_level, skip_reason)
+            SELECT line.id, w.move_id, w.date_maturity, w.level_id, w.days_overdue,
+                   w.currency_id, w.residual_currency, w.residual, w.new_level,
+                   w.skip_reason
               FROM %(table)s w
               JOIN crm_collections_line line
                 ON line.run_id = %(run)s AND line.partner_id = w.partner_id
@@ -524,8 +521,6 @@ class CrmCollectionsRun(models.Model):
             """,
             table=SQL.identifier(WORK_TABLE),
             run=self.id,
-            company=self.company_id.id,
-            uid=self.env.uid,
         )
 
     # ------------------------------------------------------------

@@ -210,6 +210,7 @@ class CrmCollectionsRun(models.Model):
         try:
             start = fields.Datetime.now()
             self.sudo().write({"state": "generating", "policy_id": policy.id})
+            self.env.flush_all()  # outside the savepoint below
             if commit and not getattr(threading.current_thread(), "testing", False):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             # a savepoint: on error the lock is still released cleanly

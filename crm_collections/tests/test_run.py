@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields, sql_db
 from odoo.exceptions import UserError
@@ -170,6 +171,41 @@ class TestRun(CollectionsCommon):
             other.close()
         run._collections_generate()
         self.assertEqual(len(run.line_ids), 1)
+
+    def test_exception_mid_run_releases_lock(self):
+        partner = self._customer("Boom Ltd")
+        self._overdue(partner, 20)
+        run = self.Run.create({"company_id": self.company.id, "date": self.TODAY})
+        # not assertRaises: it would roll the whole attempt back (savepoint)
+        raised = False
+        with patch.object(
+            self.registry["crm.collections.run"],
+            "_collections_insert_line_invoices_sql",
+            side_effect=RuntimeError("boom"),
+        ):
+            try:
+                run._collections_generate()
+            except RuntimeError:
+                raised = True
+        self.assertTrue(raised)
+        # the lines of the failed attempt are rolled back, the run is left
+        # generating and the company's lock is free
+        self.assertFalse(run.line_ids)
+        self.assertEqual(run.state, "generating")
+        other = sql_db.db_connect(self.env.cr.dbname).cursor()
+        try:
+            other.execute(
+                "SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, self.company.id]
+            )
+            self.assertTrue(other.fetchone()[0])
+            other.execute(
+                "SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, self.company.id]
+            )
+        finally:
+            other.close()
+        run._collections_generate()
+        self.assertEqual(run.state, "review")
+        self.assertEqual(len(run.line_ids.line_invoice_ids), 1)
 
     def test_resume_after_kill(self):
         partners = [self._customer(f"Resume {i}") for i in range(3)]

@@ -11,6 +11,14 @@
     "depends": ["crm_lifecycle", "account"],
     "data": [
         "security/crm_collections_security.xml",
+        "security/ir.model.access.csv",
+        "data/crm_collections_data.xml",
+        "views/crm_collections_run_views.xml",
+        "views/crm_collections_line_views.xml",
+        "views/crm_collections_policy_views.xml",
+        "views/crm_collections_pause_views.xml",
+        "views/res_partner_views.xml",
         "views/crm_collections_menus.xml",
     ],
+    "demo": ["demo/crm_collections_demo.xml"],
 }

@@ -51,6 +51,30 @@ if [[ -z "$CASES" || ",$CASES," == *",value,"* || ",$CASES," == *",value:"* ]]; 
         || echo "WARNING: lifetimes not installed: the value line says lifetimes_s=n/a" >&2
 fi
 
+# The dunning family compares with the peer OCA account_credit_control 18.0,
+# installed once with --no-deps into .cache/bench-peer and put on the
+# benchmark's addons path only (never a dependency of the project). A failed
+# install only turns the dunning line into peer_s=n/a.
+BENCH_PEER_DIR="${BENCH_PEER_DIR:-$REPO_ROOT/.cache/bench-peer}"
+export BENCH_PEER_DIR
+PEER_PKGS=("odoo-addon-account_credit_control==18.0.*")
+ensure_bench_peer() {
+    local stamp="$BENCH_PEER_DIR/.installed"
+    if [[ ! -f "$stamp" || "$(cat "$stamp")" != "${PEER_PKGS[*]}" ]]; then
+        log "pip install ${PEER_PKGS[*]} into $BENCH_PEER_DIR (dunning bench only)"
+        rm -rf "$BENCH_PEER_DIR"
+        "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps \
+            --target "$BENCH_PEER_DIR" "${PEER_PKGS[@]}" || return 1
+        printf '%s' "${PEER_PKGS[*]}" >"$stamp"
+    fi
+    ODOO_ADDONS_PATH="${ODOO_ADDONS_PATH:+$ODOO_ADDONS_PATH,}$BENCH_PEER_DIR/odoo/addons"
+    export ODOO_ADDONS_PATH
+}
+if [[ -z "$CASES" || ",$CASES," == *",dunning,"* || ",$CASES," == *",dunning:"* ]]; then
+    ensure_bench_peer \
+        || echo "WARNING: account_credit_control not installed: the dunning line says peer_s=n/a" >&2
+fi
+
 bash "$HERE/check_odoo.sh" || exit 1
 "${PYTHON:-python3}" -m pip install -q --disable-pip-version-check --root-user-action=ignore \
     -r "$HERE/../requirements.txt" || { echo "pip install -r requirements.txt failed" >&2; exit 1; }

@@ -54,7 +54,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 # Case families, in the order they run.
-FAMILIES = ["scoring", "value", "kpi"]
+FAMILIES = ["scoring", "value", "kpi", "dunning"]
 
 
 def parse_args(argv=None):
@@ -151,7 +151,13 @@ def db_size_mb(args):
 
 
 def install(args):
-    """Drop the database and create it with crm_lifecycle, in a child process."""
+    """Drop the database and create it with crm_lifecycle (and the modules
+    the selected families need: their ``MODULES``), in a child process."""
+    modules = ["crm_lifecycle"]
+    for family in selected_cases(args.cases):
+        for module in getattr(family_module(family), "MODULES", []):
+            if module not in modules:
+                modules.append(module)
     subprocess.run(
         [
             "dropdb",
@@ -172,12 +178,12 @@ def install(args):
         "odoo",
         *odoo_args(args),
         "-i",
-        "crm_lifecycle",
+        ",".join(modules),
         "--without-demo=all",
         "--stop-after-init",
         "--no-http",
     ]
-    print("installing crm_lifecycle into", args.database, flush=True)
+    print("installing", ",".join(modules), "into", args.database, flush=True)
     subprocess.run(command, check=True)
 
 

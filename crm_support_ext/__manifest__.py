@@ -27,6 +27,7 @@
         "views/helpdesk_sla_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
+        "views/crm_support_kpi_views.xml",
         "views/crm_support_ext_menus.xml",
     ],
     "demo": ["demo/crm_support_demo.xml"],

@@ -7,6 +7,7 @@ ENGINE_FIELDS = {
     "sla_breached",
     "priority_boost",
     "priority_boost_reason",
+    "reopen_count",
 }
 
 

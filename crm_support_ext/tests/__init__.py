@@ -1,4 +1,5 @@
 from . import test_security
+from . import test_kpi
 from . import test_sla
 from . import test_panel
 from . import test_first_response

@@ -7,3 +7,4 @@ from . import test_portal
 from . import test_priority
 from . import test_churn
 from . import test_intake
+from . import test_tour

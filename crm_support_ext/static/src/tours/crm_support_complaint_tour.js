@@ -78,13 +78,25 @@ registry.category("web_tour.tours").add("crm_support_agent_answer_resolve", {
             trigger: ".o_statusbar_status button.o_arrow_button_current:contains(Resolved)",
         },
         {
-            content: "Save",
-            trigger: ".o_form_button_save",
-            run: "click",
+            content: "The status bar saved the request as Resolved",
+            trigger: ".o_form_renderer.o_form_saved",
+            async run() {
+                const id = parseInt(window.location.pathname.split("/").pop());
+                const orm = odoo.__WOWL_DEBUG__.root.env.services.orm;
+                for (let attempt = 0; attempt < 100; attempt++) {
+                    const [ticket] = await orm.read("helpdesk.ticket", [id], ["stage_id"]);
+                    if (ticket.stage_id && ticket.stage_id[1] === "Resolved") {
+                        document.body.classList.add("o_crm_support_resolved");
+                        return;
+                    }
+                    await new Promise((resolve) => setTimeout(resolve, 100));
+                }
+                throw new Error("The request was not saved as Resolved");
+            },
         },
         {
-            content: "The request is saved",
-            trigger: ".o_form_view .o_form_saved",
+            content: "The request is resolved",
+            trigger: "body.o_crm_support_resolved",
         },
     ],
 });

@@ -327,3 +327,35 @@ class TestSupportKpi(SupportCase):
         )
         with self.assertRaises(AccessError):
             Report.with_user(portal).search([])
+
+    def test_resolution_hours_batched_per_calendar(self):
+        """The resolution hours of many requests read each calendar's work
+        intervals once: the same number of queries for 5 and 40 requests."""
+        counts = []
+        for size in (5, 40):
+            tickets = self.env["helpdesk.ticket"].create(
+                [
+                    {
+                        "name": f"Batch {i}",
+                        "description": "<p>x</p>",
+                        "team_id": self.team.id,
+                    }
+                    for i in range(size)
+                ]
+            )
+            self._set_created(tickets, self._at(0, 9))
+            self.env.cr.execute(
+                "UPDATE helpdesk_ticket SET stage_id = %s, closed_date = %s"
+                " WHERE id IN %s",
+                (self.stage_done.id, self._at(1, 11), tuple(tickets.ids)),
+            )
+            self.env.invalidate_all()
+            tickets.mapped("stage_id.closed")
+            tickets.mapped("team_id.resource_calendar_id.tz")
+            tickets.mapped("company_id.resource_calendar_id")
+            before = self.env.cr.sql_log_count
+            tickets._compute_resolution_hours()
+            counts.append(self.env.cr.sql_log_count - before)
+            # Monday 9-17 and Tuesday 9-11
+            self.assertEqual(set(tickets.mapped("resolution_hours")), {10.0})
+        self.assertEqual(counts[0], counts[1])

@@ -27,7 +27,13 @@
         "views/helpdesk_sla_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
+        "views/helpdesk_ticket_portal_templates.xml",
+        "views/crm_support_kpi_views.xml",
+        "data/spreadsheet_dashboard_data.xml",
         "views/crm_support_ext_menus.xml",
     ],
     "demo": ["demo/crm_support_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["crm_support_ext/static/src/tours/*.js"],
+    },
 }

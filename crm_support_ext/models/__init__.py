@@ -9,3 +9,8 @@ from . import helpdesk_ticket_priority
 from . import crm_lifecycle_step_support
 from . import crm_lifecycle_profile
 from . import res_partner
+from . import helpdesk_ticket_kpi
+from . import helpdesk_ticket_intake
+from . import crm_support_kpi_ticket
+from . import crm_support_kpi_period
+from . import crm_support_kpi_stage

@@ -7,6 +7,7 @@ ENGINE_FIELDS = {
     "sla_breached",
     "priority_boost",
     "priority_boost_reason",
+    "reopen_count",
 }
 
 
@@ -136,3 +137,33 @@ class HelpdeskTicket(models.Model):
     def _support_stamp_first_response(self, moment):
         self.write({"first_response_date": moment})
         self.ticket_sla_ids._support_first_response(moment)
+
+    # ------------------------------------------------------------------
+    # portal rating
+    # ------------------------------------------------------------------
+
+    def _support_portal_rating_token(self):
+        """The access token of the pending rating request of this closed
+        request (sent by its stage, e.g. Resolved), for the rating buttons
+        of the customer's portal page; False when there is none."""
+        self.ensure_one()
+        if not self.stage_id.closed:
+            return False
+        pending = (
+            self.sudo()
+            .rating_ids.filtered(lambda r: not r.consumed and r.access_token)
+            .sorted("id")
+        )
+        return pending[-1:].access_token or False
+
+    def _rating_get_operator(self):
+        # helpdesk_mgmt_rating's rating request is sent from the assignee:
+        # without one, its sender is empty and resolving the request fails
+        # ("configure the sender's email address"); the agent who resolves it
+        # (or else the team leader) stands in
+        operator = super()._rating_get_operator()
+        if operator:
+            return operator
+        if not self.env.user.share and not self.env.su:
+            return self.env.user
+        return self.team_id.user_id

@@ -8,6 +8,15 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
+    support_review_needed = fields.Boolean(
+        string="To Review (Support)",
+        copy=False,
+        index="btree_not_null",
+        help="Created by the mail gateway from an email of an unknown sender "
+        "to a helpdesk team's alias: check the contact (name, company, "
+        "duplicates, merge it if it exists under another email), then clear "
+        "the flag.",
+    )
     support_open_ticket_ids = fields.Many2many(
         comodel_name="helpdesk.ticket",
         compute="_compute_support_open_ticket_ids",

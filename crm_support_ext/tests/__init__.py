@@ -1,4 +1,5 @@
 from . import test_security
+from . import test_kpi
 from . import test_sla
 from . import test_panel
 from . import test_first_response
@@ -6,3 +7,4 @@ from . import test_portal
 from . import test_priority
 from . import test_churn
 from . import test_intake
+from . import test_tour

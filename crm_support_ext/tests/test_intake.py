@@ -60,3 +60,51 @@ class TestSupportIntake(SupportCase):
         self.assertIn("Any news?", ticket.message_ids[0].body)
         # the customer's email is no first response
         self.assertFalse(ticket.first_response_date)
+
+    def test_unknown_sender_gets_a_contact_to_review(self):
+        self.env["mail.alias.domain"].search([], limit=1) or self.env[
+            "mail.alias.domain"
+        ].create({"name": "support.test"})
+        self.team.alias_name = "care-unknown"
+        alias = self.team.alias_id
+        to = f"{alias.alias_name}@{alias.alias_domain_id.name}"
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        self.assertFalse(Partner.search([("email", "=ilike", "nora@newco.test")]))
+        mail = MAIL.format(
+            sender="nora@newco.test",
+            to=to,
+            subject="Where is my order?",
+            msgid="<unknown-1@newco.test>",
+            extra="",
+            body="I ordered a chair last week.",
+        ).replace("From: Alice Acme", "From: Nora Newco")
+        self.env["mail.thread"].message_process("helpdesk.ticket", mail)
+        ticket = self.env["helpdesk.ticket"].search(
+            [("name", "=", "Where is my order?")]
+        )
+        self.assertEqual(len(ticket), 1)
+        contact = ticket.partner_id
+        self.assertTrue(contact, "the request has a customer")
+        self.assertEqual(contact.name, "Nora Newco")
+        self.assertEqual(contact.email, "nora@newco.test")
+        self.assertTrue(contact.support_review_needed)
+        self.assertEqual(ticket.message_ids.filtered("body")[-1:].author_id, contact)
+        self.assertIn(
+            contact,
+            Partner.search([("support_review_needed", "=", True)]),
+            "the filter To Review (Support) finds it",
+        )
+        # a second email of the same sender: the same contact, no new one
+        self.env["mail.thread"].message_process(
+            "helpdesk.ticket",
+            mail.replace("<unknown-1@newco.test>", "<unknown-2@newco.test>").replace(
+                "Where is my order?", "And the invoice?"
+            ),
+        )
+        second = self.env["helpdesk.ticket"].search([("name", "=", "And the invoice?")])
+        self.assertEqual(second.partner_id, contact)
+        self.assertEqual(
+            Partner.search_count([("email", "=ilike", "nora@newco.test")]), 1
+        )
+        # a known sender's contact is never flagged
+        self.assertFalse(self.contact.support_review_needed)

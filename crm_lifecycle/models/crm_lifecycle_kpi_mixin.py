@@ -14,18 +14,24 @@ _logger = logging.getLogger(__name__)
 ROOT_COMPANY = SQL("split_part(c.parent_path, '/', 1)::int4")
 
 # Customers' purchases: one row per root company, commercial partner and
-# month with a posted customer invoice (refunds are not purchases).
+# month with a posted customer invoice (refunds are not purchases). The
+# invoices are reduced per company before the few companies are mapped to
+# their root: a DISTINCT on the root computed per invoice (joined to
+# res_company) was planned as a parallel hash aggregate that took minutes
+# instead of a second on 1M invoices (measured on the benchmark database,
+# PostgreSQL 15).
 PURCHASE_MONTHS = SQL(
     """
-    SELECT DISTINCT %(root)s AS company_id,
-           m.commercial_partner_id AS partner_id,
-           date_trunc('month', m.invoice_date)::date AS month
-      FROM account_move m
-      JOIN res_company c ON c.id = m.company_id
-     WHERE m.state = 'posted'
-       AND m.move_type = 'out_invoice'
-       AND m.commercial_partner_id IS NOT NULL
-       AND m.invoice_date IS NOT NULL
+    SELECT DISTINCT %(root)s AS company_id, p.partner_id, p.month
+      FROM (SELECT DISTINCT m.company_id,
+                   m.commercial_partner_id AS partner_id,
+                   date_trunc('month', m.invoice_date)::date AS month
+              FROM account_move m
+             WHERE m.state = 'posted'
+               AND m.move_type = 'out_invoice'
+               AND m.commercial_partner_id IS NOT NULL
+               AND m.invoice_date IS NOT NULL) AS p
+      JOIN res_company c ON c.id = p.company_id
     """,
     root=ROOT_COMPANY,
 )

@@ -19,9 +19,7 @@ class TestComplaintDispute(CollectionsCommon):
         )
         cls.Dispute = cls.env["crm.collections.dispute"]
         cls.complaint = cls.env.ref("crm_support_ext.helpdesk_ticket_type_complaint")
-        cls.assistance = cls.env.ref(
-            "crm_support_ext.helpdesk_ticket_type_assistance"
-        )
+        cls.assistance = cls.env.ref("crm_support_ext.helpdesk_ticket_type_assistance")
         cls.stage_new = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_new")
         cls.stage_done = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
 

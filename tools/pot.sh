@@ -10,7 +10,7 @@
 # The header lines POT-Creation-Date / PO-Revision-Date (export time) and
 # Project-Id-Version (Odoo's build date, e.g. "Odoo Server 18.0-20250702") are
 # ignored when comparing, and a regenerated file whose only change would be
-# those lines is left as it is. ADDONS (comma list, default: the three addons) or arguments
+# those lines is left as it is. ADDONS (comma list, default: DEFAULT_ADDONS of tools/common.sh) or arguments
 # choose the addons.
 #
 # Database: by default a throwaway PostgreSQL cluster (tools/pg_cluster.sh), a

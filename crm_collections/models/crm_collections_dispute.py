@@ -77,11 +77,12 @@ class CrmCollectionsDispute(models.Model):
 
     @api.model
     def _collections_close_dispute(self, source):
-        """Close the open disputes opened for ``source`` and only those: an
-        invoice disputed by another source stays disputed. Returns them."""
+        """Close the open disputes opened for ``source`` (one record or
+        several, in one query) and only those: an invoice disputed by another
+        source stays disputed. Returns them."""
         disputes = self.search(
             [
-                ("source_ref", "=", f"{source._name},{source.id}"),
+                ("source_ref", "in", [f"{source._name},{sid}" for sid in source.ids]),
                 ("state", "=", "open"),
             ]
         )

@@ -51,10 +51,13 @@ class CrmCollectionsDispute(models.Model):
 
     @api.model
     def _selection_source_ref(self):
-        return [
-            (model.model, model.name)
-            for model in self.env["ir.model"].sudo().search([])
-        ]
+        # From the registry, not ir.model: the selection is read for each
+        # record written, so a search here cost a query per dispute.
+        return sorted(
+            (name, model._description or name)
+            for name, model in self.env.registry.items()
+            if not model._abstract and not model._transient
+        )
 
     def action_close(self):
         self.write({"state": "closed"})
@@ -67,10 +70,22 @@ class CrmCollectionsDispute(models.Model):
         """Open one dispute per invoice of ``moves`` for ``source`` (any
         record, e.g. a helpdesk ticket; None: by hand). Returns the disputes.
         Used by the support issue when a complaint is about an invoice."""
-        source_ref = f"{source._name},{source.id}" if source else False
-        return self.create(
+        return self._collections_open_disputes([(moves, source, reason)])
+
+    @api.model
+    def _collections_open_disputes(self, items):
+        """Open the disputes of many sources in one ``create``: ``items`` is a
+        list of ``(moves, source, reason)`` as taken by
+        :meth:`_collections_open_dispute`. Returns the disputes. No creation
+        message per dispute in its chatter (the source says why it opened)."""
+        return self.with_context(mail_create_nolog=True).create(
             [
-                {"move_id": move.id, "source_ref": source_ref, "reason": reason}
+                {
+                    "move_id": move.id,
+                    "source_ref": f"{source._name},{source.id}" if source else False,
+                    "reason": reason,
+                }
+                for moves, source, reason in items
                 for move in moves
             ]
         )

@@ -73,13 +73,18 @@ class HelpdeskTicket(models.Model):
                 to_open.append((ticket, move))
         if to_close:
             Dispute._collections_close_dispute(to_close)
-        for ticket, move in to_open:
-            Dispute._collections_open_dispute(
-                move,
-                ticket,
-                self.env._(
-                    "Complaint %(number)s: %(name)s",
-                    number=ticket.number,
-                    name=ticket.name,
-                ),
+        if to_open:
+            Dispute._collections_open_disputes(
+                [
+                    (
+                        move,
+                        ticket,
+                        self.env._(
+                            "Complaint %(number)s: %(name)s",
+                            number=ticket.number,
+                            name=ticket.name,
+                        ),
+                    )
+                    for ticket, move in to_open
+                ]
             )

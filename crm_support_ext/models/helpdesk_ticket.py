@@ -161,9 +161,10 @@ class HelpdeskTicket(models.Model):
         # without one, its sender is empty and resolving the request fails
         # ("configure the sender's email address"); the agent who resolves it
         # (or else the team leader) stands in
+        # (a partner, as rating.rating.rated_partner_id)
         operator = super()._rating_get_operator()
         if operator:
             return operator
         if not self.env.user.share and not self.env.su:
-            return self.env.user
-        return self.team_id.user_id
+            return self.env.user.partner_id
+        return self.team_id.user_id.partner_id

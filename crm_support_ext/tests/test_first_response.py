@@ -65,7 +65,7 @@ class TestSupportFirstResponse(SupportCase):
         self.assertAlmostEqual(ticket.first_response_hours, 0.5)
 
     def test_resolved_stage_asks_for_rating_not_a_response(self):
-        ticket = self._ticket(created=self.dt(10, 9))
+        ticket = self._ticket(created=self.dt(10, 9), user_id=False)
         resolved = self.env.ref("crm_support_ext.helpdesk_ticket_stage_resolved")
         ticket.with_user(self.agent).stage_id = resolved
         self.env.flush_all()
@@ -75,5 +75,8 @@ class TestSupportFirstResponse(SupportCase):
         )
         self.assertEqual(len(rating), 1)
         self.assertTrue(rating.access_token)
+        # without assignee, the agent who resolved it is the rated operator
+        self.assertFalse(ticket.user_id)
+        self.assertEqual(rating.rated_partner_id, self.agent.partner_id)
         # the rating request is rendered from a template: no first response
         self.assertFalse(ticket.first_response_date)

@@ -14,7 +14,9 @@
 # choose the addons.
 #
 # Database: by default a throwaway PostgreSQL cluster (tools/pg_cluster.sh), a
-# fresh database with the addons installed WITHOUT demo data, removed at exit.
+# fresh database with the addons installed WITH demo data (like the test
+# database that `make test` checks: the names of demo records, e.g. the demo
+# loyalty tiers, are translatable terms too), removed at exit.
 # POT_DB=name exports from that existing database instead (addons installed;
 # server from PGHOST/PGPORT/PGUSER): tools/test.sh uses its test database.
 set -uo pipefail
@@ -81,8 +83,8 @@ EOF
 export ODOO_RC="$POT_TMP/odoorc"
 
 if [[ $OWN_CLUSTER -eq 1 ]]; then
-    log "Installing $ADDONS without demo data into $DB"
-    "${ODOO_CMD[@]}" -d "$DB" -i "$ADDONS" --without-demo=all --stop-after-init \
+    log "Installing $ADDONS with demo data into $DB"
+    "${ODOO_CMD[@]}" -d "$DB" -i "$ADDONS" --stop-after-init \
         --no-http --max-cron-threads=0 --log-level=warn >"$POT_TMP/install.log" 2>&1 </dev/null \
         || { tail -n 50 "$POT_TMP/install.log" >&2; die "install of $ADDONS failed"; }
 fi

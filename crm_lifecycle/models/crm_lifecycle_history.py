@@ -22,6 +22,29 @@ HISTORY_KEYS = {
 }
 
 
+def insert_rows(cr, table, keys, rows, constants):
+    """Insert ``rows`` (dicts, a missing key is NULL) into ``table`` in one
+    statement: the columns ``keys`` (``{column: SQL type}``) from arrays,
+    then the ``constants`` (``{column: value}``) the same for every row."""
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO %(table)s (%(names)s)
+            SELECT v.*, %(constants)s FROM unnest(%(arrays)s) AS v
+            """,
+            table=SQL.identifier(table),
+            names=SQL(", ").join(
+                SQL.identifier(column) for column in [*keys, *constants]
+            ),
+            constants=SQL(", ").join(SQL("%s", value) for value in constants.values()),
+            arrays=SQL(", ").join(
+                SQL("%s::%s[]", [row.get(key) for row in rows], SQL(sql_type))
+                for key, sql_type in keys.items()
+            ),
+        )
+    )
+
+
 class CrmLifecycleHistory(models.Model):
     _name = "crm.lifecycle.history"
     _description = "Customer Lifecycle Stage Change"
@@ -110,22 +133,18 @@ class CrmLifecycleHistory(models.Model):
         if today < now.date():
             now = datetime.combine(today, time(3))
         uid = (user or self.env.user).id
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO crm_lifecycle_history
-                       (%(names)s, date, user_id, create_uid, create_date,
-                        write_uid, write_date)
-                SELECT v.*, %(now)s, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM unnest(%(arrays)s) AS v
-                """,
-                names=SQL(", ").join(SQL.identifier(key) for key in HISTORY_KEYS),
-                arrays=SQL(", ").join(
-                    SQL("%s::%s[]", [row.get(key) for row in rows], SQL(sql_type))
-                    for key, sql_type in HISTORY_KEYS.items()
-                ),
-                now=now,
-                uid=uid,
-            )
+        insert_rows(
+            self.env.cr,
+            self._table,
+            HISTORY_KEYS,
+            rows,
+            {
+                "date": now,
+                "user_id": uid,
+                "create_uid": uid,
+                "create_date": now,
+                "write_uid": uid,
+                "write_date": now,
+            },
         )
         self.invalidate_model()

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .crm_lifecycle_history import insert_rows
+
 # Why a customer's tier changed (lib.tier_rules reasons that change the tier,
 # and a tier taken away because it was archived or the customer objected).
 TIER_REASONS = [
@@ -77,21 +79,17 @@ class CrmLifecycleTierHistory(models.Model):
         if not rows:
             return
         uid = self.env.uid
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO crm_lifecycle_tier_history
-                       (%(names)s, create_uid, create_date, write_uid, write_date)
-                SELECT v.*, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
-                       NOW() AT TIME ZONE 'UTC'
-                  FROM unnest(%(arrays)s) AS v
-                """,
-                names=SQL(", ").join(SQL.identifier(key) for key in TIER_HISTORY_KEYS),
-                arrays=SQL(", ").join(
-                    SQL("%s::%s[]", [row.get(key) for row in rows], SQL(sql_type))
-                    for key, sql_type in TIER_HISTORY_KEYS.items()
-                ),
-                uid=uid,
-            )
+        now = SQL("NOW() AT TIME ZONE 'UTC'")
+        insert_rows(
+            self.env.cr,
+            self._table,
+            TIER_HISTORY_KEYS,
+            rows,
+            {
+                "create_uid": uid,
+                "create_date": now,
+                "write_uid": uid,
+                "write_date": now,
+            },
         )
         self.invalidate_model()

@@ -1,33 +1,5 @@
 import { registry } from "@web/core/registry";
-
-/**
- * The spreadsheet model of the dashboard shown (the grid is a canvas: its
- * cells are read from the model, as the user sees them).
- */
-function dashboardModel() {
-    const stack = [odoo.__WOWL_DEBUG__.root.__owl__];
-    while (stack.length) {
-        const node = stack.pop();
-        const dashboard = node.component?.state?.activeDashboard;
-        if (dashboard?.model) {
-            return dashboard.model;
-        }
-        stack.push(...Object.values(node.children || {}));
-    }
-    return null;
-}
-
-async function evaluatedCell(model, col, row) {
-    const sheetId = model.getters.getActiveSheetId();
-    for (let attempt = 0; attempt < 100; attempt++) {
-        const cell = model.getters.getEvaluatedCell({ sheetId, col, row });
-        if (cell.value !== "Loading..." && cell.type !== "empty") {
-            return cell;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`Dashboard cell ${col},${row} did not load`);
-}
+import { dashboardModel, evaluatedCell } from "@crm_lifecycle/tours/dashboard_tour_utils";
 
 registry.category("web_tour.tours").add("crm_lifecycle_dashboard", {
     steps: () => [

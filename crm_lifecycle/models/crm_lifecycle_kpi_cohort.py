@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .crm_lifecycle_kpi_mixin import PURCHASE_MONTHS, month_number
+from .crm_lifecycle_kpi_mixin import PURCHASE_CTES, month_number
 
 
 class CrmLifecycleKpiCohort(models.Model):
@@ -52,12 +52,7 @@ class CrmLifecycleKpiCohort(models.Model):
     def _kpi_query(self):
         return SQL(
             """
-            WITH purchase AS (%(purchases)s),
-            first_purchase AS (
-                SELECT company_id, partner_id, MIN(month) AS month
-                  FROM purchase
-              GROUP BY company_id, partner_id
-            ), cohort AS (
+            WITH %(purchases)s, cohort AS (
                 SELECT company_id, month AS cohort_month, COUNT(*) AS size
                   FROM first_purchase
               GROUP BY company_id, month
@@ -96,7 +91,7 @@ class CrmLifecycleKpiCohort(models.Model):
                AND activity.cohort_month = cells.cohort_month
                AND activity.months_since = cells.months_since
             """,
-            purchases=PURCHASE_MONTHS,
+            purchases=PURCHASE_CTES,
             purchase_n=month_number(SQL("purchase.month")),
             first_n=month_number(SQL("first_purchase.month")),
             today_n=month_number(SQL("CURRENT_DATE")),

@@ -36,6 +36,21 @@ PURCHASE_MONTHS = SQL(
     root=ROOT_COMPANY,
 )
 
+# The common table expressions ``purchase`` (:data:`PURCHASE_MONTHS`) and
+# ``first_purchase`` (each customer's month of first purchase) of the reports
+# that count customers by month: ``WITH %s, ...``.
+PURCHASE_CTES = SQL(
+    """
+    purchase AS (%(purchases)s),
+    first_purchase AS (
+        SELECT company_id, partner_id, MIN(month) AS month
+          FROM purchase
+      GROUP BY company_id, partner_id
+    )
+    """,
+    purchases=PURCHASE_MONTHS,
+)
+
 
 def month_number(column):
     """SQL: months since year 0 of a date ``column`` (differences of two are

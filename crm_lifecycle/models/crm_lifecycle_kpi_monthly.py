@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .crm_lifecycle_kpi_mixin import PURCHASE_MONTHS
+from .crm_lifecycle_kpi_mixin import PURCHASE_CTES
 
 
 class CrmLifecycleKpiMonthly(models.Model):
@@ -77,12 +77,7 @@ class CrmLifecycleKpiMonthly(models.Model):
     def _kpi_query(self):
         return SQL(
             """
-            WITH purchase AS (%(purchases)s),
-            first_purchase AS (
-                SELECT company_id, partner_id, MIN(month) AS month
-                  FROM purchase
-              GROUP BY company_id, partner_id
-            ), new AS (
+            WITH %(purchases)s, new AS (
                 SELECT company_id, month, COUNT(*) AS n
                   FROM first_purchase
               GROUP BY company_id, month
@@ -157,5 +152,5 @@ class CrmLifecycleKpiMonthly(models.Model):
                         END AS retention_rate
               FROM based
             """,
-            purchases=PURCHASE_MONTHS,
+            purchases=PURCHASE_CTES,
         )

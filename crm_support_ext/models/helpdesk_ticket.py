@@ -68,22 +68,38 @@ class HelpdeskTicket(models.Model):
     def _compute_first_response_hours(self):
         todo = self.filtered(lambda t: t.first_response_date and t.create_date)
         (self - todo).first_response_hours = 0.0
-        asks = []
+        hours = todo._support_hours_since_creation(
+            {ticket.id: ticket.first_response_date for ticket in todo}
+        )
         for ticket in todo:
+            ticket.first_response_hours = hours[ticket.id]
+
+    def _support_hours_since_creation(self, ends):
+        """Working hours of these tickets from their creation to ``ends``
+        (``{ticket id: naive UTC datetime}``) on the team's calendar, else the
+        company's, reading each calendar's work intervals once; elapsed hours
+        without a calendar. Returns ``{ticket id: hours}``."""
+        asks = {}
+        for ticket in self:
             calendar = (
                 ticket.team_id.resource_calendar_id
                 or ticket.company_id.resource_calendar_id
             )
-            asks.append((calendar, ticket.create_date, ticket.first_response_date))
-        with_calendar = [(t, a) for t, a in zip(todo, asks, strict=True) if a[0]]
-        hours = self.env["helpdesk.ticket.sla"]._support_hours_batch(
-            [ask for _t, ask in with_calendar]
+            asks[ticket.id] = (calendar, ticket.create_date, ends[ticket.id])
+        with_calendar = [tid for tid, ask in asks.items() if ask[0]]
+        hours = dict(
+            zip(
+                with_calendar,
+                self.env["helpdesk.ticket.sla"]._support_hours_batch(
+                    [asks[tid] for tid in with_calendar]
+                ),
+                strict=True,
+            )
         )
-        for (ticket, _ask), value in zip(with_calendar, hours, strict=True):
-            ticket.first_response_hours = value
-        for ticket, ask in zip(todo, asks, strict=True):
-            if not ask[0]:
-                ticket.first_response_hours = (ask[2] - ask[1]).total_seconds() / 3600.0
+        for tid, (calendar, start, end) in asks.items():
+            if not calendar:
+                hours[tid] = (end - start).total_seconds() / 3600.0
+        return hours
 
     def _support_check_engine_write(self, vals):
         forbidden = ENGINE_FIELDS & set(vals)

@@ -34,24 +34,12 @@ class HelpdeskTicket(models.Model):
             lambda t: t.stage_id.closed and t.closed_date and t.create_date
         )
         (self - todo).resolution_hours = 0.0
-        asks = []
-        for ticket in todo:
-            calendar = (
-                ticket.team_id.resource_calendar_id
-                or ticket.company_id.resource_calendar_id
-            )
-            asks.append((calendar, ticket.create_date, ticket.closed_date))
-        with_calendar = [(t, a) for t, a in zip(todo, asks, strict=True) if a[0]]
-        hours = self.env["helpdesk.ticket.sla"]._support_hours_batch(
-            [ask for _t, ask in with_calendar]
+        hours = todo._support_hours_since_creation(
+            {ticket.id: ticket.closed_date for ticket in todo}
         )
-        for (ticket, _ask), value in zip(with_calendar, hours, strict=True):
-            ticket.resolution_hours = value
-        for ticket, ask in zip(todo, asks, strict=True):
-            if not ask[0]:
-                ticket.resolution_hours = max(
-                    (ask[2] - ask[1]).total_seconds() / 3600.0, 0.0
-                )
+        for ticket in todo:
+            # working hours are never negative; elapsed ones are floored
+            ticket.resolution_hours = max(hours[ticket.id], 0.0)
 
     def write(self, vals):
         reopened = self.browse()

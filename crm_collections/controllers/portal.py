@@ -142,9 +142,11 @@ class CollectionsPortal(PortalAccount):
     def _collections_render_reminder(self, reminder, form=None):
         rows = reminder.line_invoice_ids
         moves = rows.move_id
-        disputed = request.env["crm.collections.dispute"]._collections_portal_disputes(
-            moves
-        ).move_id
+        disputed = (
+            request.env["crm.collections.dispute"]
+            ._collections_portal_disputes(moves)
+            .move_id
+        )
         open_moves = moves.filtered(
             lambda move: move.payment_state in ("not_paid", "partial")
         )

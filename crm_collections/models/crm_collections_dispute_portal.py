@@ -70,7 +70,9 @@ class CrmCollectionsDispute(models.Model):
                     move=move.name,
                 )
             )
-        dispute = self.sudo()._collections_open_dispute(move, source=move, reason=reason)
+        dispute = self.sudo()._collections_open_dispute(
+            move, source=move, reason=reason
+        )
         move.message_post(
             body=Markup("<p>%s</p><p>%s</p>")
             % (

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 PORTAL_PROMISE_MAX_DAYS = 90
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
@@ -26,6 +27,18 @@ class CrmCollectionsPolicy(models.Model):
         "this many days from today.",
     )
 
+    @api.constrains("portal_promise_max_days")
+    def _check_portal_promise_max_days(self):
+        for policy in self:
+            if policy.portal_promise_max_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "The portal promise horizon of policy %(policy)s must be "
+                        "at least one day.",
+                        policy=policy.display_name,
+                    )
+                )
+
     @api.model
     def _collections_partner_policy(self, partner, company):
         """The policy of ``partner`` (a commercial entity) in ``company``:
@@ -51,8 +64,8 @@ class CrmCollectionsPolicy(models.Model):
             self.env.ref("crm_collections.group_collections_manager")
             .sudo()
             .users.filtered(
-                lambda user: company in user.company_ids
-                and not user.share
-                and user != root
+                lambda user: (
+                    company in user.company_ids and not user.share and user != root
+                )
             )[:1]
         )

@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare
 
+from .crm_collections_policy_portal import PORTAL_PROMISE_MAX_DAYS
+
 
 class CrmCollectionsPromise(models.Model):
     """Promises to pay proposed by customers on the portal.
@@ -90,7 +92,10 @@ class CrmCollectionsPromise(models.Model):
         company = line.company_id
         currency = company.currency_id
         residual = sum(moves.mapped("amount_residual_signed"))
-        if amount is None or float_compare(amount, 0.0, precision_rounding=currency.rounding) <= 0:
+        if (
+            amount is None
+            or float_compare(amount, 0.0, precision_rounding=currency.rounding) <= 0
+        ):
             raise UserError(_("The promised amount must be positive."))
         if float_compare(amount, residual, precision_rounding=currency.rounding) > 0:
             raise UserError(
@@ -101,13 +106,15 @@ class CrmCollectionsPromise(models.Model):
                 )
             )
         today = fields.Date.context_today(self)
-        policy = self.env["crm.collections.policy"].sudo()._collections_partner_policy(
-            commercial, company
+        policy = (
+            self.env["crm.collections.policy"]
+            .sudo()
+            ._collections_partner_policy(commercial, company)
         )
-        max_days = policy.portal_promise_max_days or 0
+        max_days = policy.portal_promise_max_days if policy else PORTAL_PROMISE_MAX_DAYS
         if not date or date <= today:
             raise UserError(_("The promised date must be after today."))
-        if max_days and date > today + timedelta(days=max_days):
+        if date > today + timedelta(days=max_days):
             raise UserError(
                 _(
                     "The promised date must be within %(days)s days.",

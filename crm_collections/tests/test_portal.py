@@ -2,8 +2,9 @@ import re
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import CollectionsCommon
 
@@ -42,13 +43,13 @@ class TestPortal(CollectionsCommon, HttpCase):
                 }
             )
         )
-        cls.acme_c2 = cls._overdue_batch(
-            [(cls.acme, 20, 777.0)], company=cls.company_2
-        )
+        cls.acme_c2 = cls._overdue_batch([(cls.acme, 20, 777.0)], company=cls.company_2)
         cls.run_1 = cls._sent_run(cls.TODAY)
-        cls.line_acme = cls.run_1.line_ids.filtered(lambda l: l.partner_id == cls.acme)
+        cls.line_acme = cls.run_1.line_ids.filtered(
+            lambda line: line.partner_id == cls.acme
+        )
         cls.line_globex = cls.run_1.line_ids.filtered(
-            lambda l: l.partner_id == cls.globex
+            lambda line: line.partner_id == cls.globex
         )
         cls.run_c2 = cls._sent_run(cls.TODAY, cls.company_2)
         cls.line_acme_c2 = cls.run_c2.line_ids
@@ -269,6 +270,7 @@ class TestPortal(CollectionsCommon, HttpCase):
         self.assertIn("o_collections_portal_disputed", response.text)
         self.assertTrue(self.acme_1.crm_collections_disputed)
 
+    @mute_logger("odoo.http")
     def test_csrf_required(self):
         response = self._post(
             f"/my/reminders/{self.line_acme.id}/dispute",
@@ -336,7 +338,7 @@ class TestPortal(CollectionsCommon, HttpCase):
         promise = self._promises()
         promise.action_refuse()
         self.assertEqual(promise.state, "refused")
-        with self.assertRaises(Exception):  # noqa: B017 (UserError)
+        with self.assertRaises(UserError):
             promise.action_accept()
 
     def test_promise_bad_input(self):
@@ -375,3 +377,10 @@ class TestPortal(CollectionsCommon, HttpCase):
         self.policy.portal_promise_max_days = 120
         self._propose(50, today + timedelta(days=100), self.acme_1)
         self.assertEqual(len(self._promises()), 1)
+        with self.assertRaises(ValidationError):
+            self.policy.portal_promise_max_days = 0
+
+    def test_home_entry(self):
+        html = self._get("/my")
+        self.assertIn('href="/my/reminders"', html)
+        self.assertIn("collections_reminder_count", html)

@@ -8,7 +8,7 @@
     "license": "LGPL-3",
     "application": False,
     "installable": True,
-    "depends": ["crm_lifecycle", "account"],
+    "depends": ["crm_lifecycle", "account", "portal"],
     "data": [
         "security/crm_collections_security.xml",
         "security/ir.model.access.csv",
@@ -19,6 +19,8 @@
         "views/crm_collections_pause_views.xml",
         "views/res_partner_views.xml",
         "views/crm_collections_menus.xml",
+        "views/crm_collections_portal_views.xml",
+        "views/crm_collections_portal_templates.xml",
     ],
     "demo": ["demo/crm_collections_demo.xml"],
 }

@@ -8,3 +8,6 @@ from . import crm_collections_promise
 from . import crm_collections_dispute
 from . import res_partner
 from . import account_move
+from . import crm_collections_policy_portal
+from . import crm_collections_dispute_portal
+from . import crm_collections_promise_portal

@@ -29,7 +29,7 @@ class CrmCollectionsHold(models.Model):
 
     _name = "crm.collections.hold"
     _description = "Credit Hold"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "state, date_set desc, id desc"
     _check_company_auto = True
 

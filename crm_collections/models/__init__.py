@@ -16,3 +16,4 @@ from . import res_company_hold
 from . import res_config_settings_hold
 from . import res_partner_hold
 from . import crm_collections_line_hold
+from . import account_partial_reconcile

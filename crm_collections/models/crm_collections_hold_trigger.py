@@ -62,6 +62,21 @@ class CrmCollectionsHold(models.Model):
                 ("reason", "!=", "manual"),
             ]
         )
+        lifted = active._collections_lift_cleared(company, today, found)
+        _logger.info(
+            "Credit holds of %s: %s set, %s lifted", company.name, len(created), len(lifted)
+        )
+        return created, lifted
+
+    def _collections_lift_cleared(self, company, today, found=None):
+        """Lift the automatic holds in ``self`` (of ``company``) whose cause
+        is gone. ``found``: the triggers' results already computed, by
+        reason (the others are computed when needed). One UPDATE per
+        reason."""
+        found = {} if found is None else found
+        active = self.filtered(
+            lambda hold: hold.state == "active" and hold.reason != "manual"
+        )
         lifted = self.browse()
         for reason in set(active.mapped("reason")):
             holds = active.filtered(lambda hold, reason=reason: hold.reason == reason)
@@ -72,10 +87,23 @@ class CrmCollectionsHold(models.Model):
             lifted |= to_lift._collections_lift(
                 self.env._("Cause gone: automatically lifted."), automatic=True
             )
-        _logger.info(
-            "Credit holds of %s: %s set, %s lifted", company.name, len(created), len(lifted)
+        return lifted
+
+    @api.model
+    def _collections_lift_paid(self, partners, company):
+        """After a payment is reconciled: lift the automatic holds of
+        ``partners`` in ``company`` whose cause is gone (one search; nothing
+        when they have no hold)."""
+        holds = self.sudo().search(
+            [
+                ("partner_id", "in", partners.commercial_partner_id.ids),
+                ("company_id", "=", company.id),
+                ("state", "=", "active"),
+                ("reason", "!=", "manual"),
+            ]
         )
-        return created, lifted
+        if holds:
+            holds._collections_lift_cleared(company, fields.Date.context_today(self))
 
     @api.model
     def _collections_hold_cleared(self, company, today, reason, partner_ids, found):
@@ -86,6 +114,9 @@ class CrmCollectionsHold(models.Model):
         method = getattr(self, f"_collections_hold_cleared_{reason}", None)
         if method:
             return method(company, today, partner_ids)
+        trigger = self._collections_hold_triggers().get(reason)
+        if reason not in found and trigger:
+            found[reason] = getattr(self, trigger)(company, today)
         if reason in found:
             return partner_ids - set(found[reason])
         return set()

@@ -65,13 +65,29 @@ class TestHold(CollectionsCommon):
         self._pay(moves[0])
         self._evaluate()
         self.assertTrue(self._active(late))
-        # everything paid: lifted automatically
+        # everything paid: lifted automatically (by the reconciliation)
         self._pay(moves[1])
-        __, lifted = self._evaluate()
-        self.assertEqual(lifted, hold)
         self.assertEqual(hold.state, "lifted")
+        self.assertFalse(self._evaluate()[0])
         self.assertTrue(hold.date_lifted)
         self.assertTrue(hold.lift_reason)
+
+    def test_lifted_on_payment_reconciliation(self):
+        self.company.crm_collections_hold_days_overdue = 10
+        partner = self._customer("Pays Now")
+        manual = self._customer("Manual Pays")
+        moves = self._overdue_batch([(partner, 20, 100.0), (manual, 20, 100.0)])
+        self._evaluate()
+        hold = self._active(partner)
+        self.assertTrue(hold)
+        manual_hold = self._active(manual)
+        manual_hold._collections_lift("by hand")
+        manual_hold = self.Hold._collections_put_on_hold(
+            manual, self.company, "manual", "Bounced cheque"
+        )
+        self._pay(moves)  # no evaluation: the reconciliation lifts
+        self.assertEqual(hold.state, "lifted")
+        self.assertEqual(manual_hold.state, "active")
 
     def test_threshold_off(self):
         partner = self._customer("Very Late")
@@ -109,10 +125,16 @@ class TestHold(CollectionsCommon):
         self.assertIn("credit limit", created.details)
         # the limit of another company does not count
         self.assertFalse(self._evaluate(self.company_2)[0])
-        # paid down under the limit: lifted
-        self._pay(over_moves[1])
+        # limit raised: the evaluation lifts the hold
+        over.with_company(self.company).credit_limit = 1000.0
         __, lifted = self._evaluate()
         self.assertEqual(lifted, created)
+        # over again, then paid down under the limit: lifted on payment
+        over.with_company(self.company).credit_limit = 500.0
+        hold = self._evaluate()[0]
+        self.assertEqual(hold.partner_id, over)
+        self._pay(over_moves[1])
+        self.assertEqual(hold.state, "lifted")
 
     def test_credit_limit_company_default(self):
         partner = self._customer("Default Limit")
@@ -188,6 +210,11 @@ class TestHold(CollectionsCommon):
             hold.with_user(self.collector).unlink()
         with self.assertRaises(AccessError):
             self.Hold.with_user(self.collector).action_collections_evaluate_holds()
+        # collectors read the credit limit data (account's groups)
+        self.assertEqual(
+            partner.with_user(self.collector).with_company(self.company).credit_limit,
+            0.0,
+        )
         # the salesman still sees the banner on the customer
         self.assertIn(
             "credit hold",

@@ -11,8 +11,9 @@ class AccountPartialReconcile(models.Model):
     def create(self, vals_list):
         partials = super().create(vals_list)
         lines = partials.debit_move_id.filtered(
-            lambda line: line.account_id.account_type == "asset_receivable"
-            and line.partner_id
+            lambda line: (
+                line.account_id.account_type == "asset_receivable" and line.partner_id
+            )
         )
         Hold = self.env["crm.collections.hold"].sudo()
         for company in lines.company_id:

@@ -81,15 +81,12 @@ class CrmCollectionsHold(models.Model):
     )
     set_by_id = fields.Many2one(
         comodel_name="res.users",
-        string="Set By",
         readonly=True,
         default=lambda self: self.env.user,
         help="The user who set the hold; OdooBot for the daily job.",
     )
     date_lifted = fields.Datetime(string="Lifted On", readonly=True)
-    lifted_by_id = fields.Many2one(
-        comodel_name="res.users", string="Lifted By", readonly=True
-    )
+    lifted_by_id = fields.Many2one(comodel_name="res.users", readonly=True)
     lift_reason = fields.Text(readonly=True)
 
     def init(self):
@@ -105,7 +102,9 @@ class CrmCollectionsHold(models.Model):
     def _compute_display_name(self):
         labels = dict(self._fields["reason"]._description_selection(self.env))
         for hold in self:
-            hold.display_name = f"{hold.partner_id.name or ''} ({labels.get(hold.reason, '')})"
+            hold.display_name = (
+                f"{hold.partner_id.name or ''} ({labels.get(hold.reason, '')})"
+            )
 
     # ------------------------------------------------------------
     # CRUD: users create manual holds and edit the details only
@@ -184,7 +183,9 @@ class CrmCollectionsHold(models.Model):
             "res_model": "crm.collections.hold.lift",
             "view_mode": "form",
             "target": "new",
-            "context": {"default_hold_ids": self.filtered_domain([("state", "=", "active")]).ids},
+            "context": {
+                "default_hold_ids": self.filtered_domain([("state", "=", "active")]).ids
+            },
         }
 
     @api.model
@@ -223,7 +224,9 @@ class CrmCollectionsHold(models.Model):
         return dict(self.env.cr.fetchall())
 
     @api.model
-    def _collections_put_on_hold(self, partners, company, reason, details, amounts=None):
+    def _collections_put_on_hold(
+        self, partners, company, reason, details, amounts=None
+    ):
         """Put ``partners`` on credit hold in ``company``: one INSERT for the
         whole set, one batch of chatter messages. Idempotent: partners with an
         active hold in the company keep it (whatever its reason) and are not

@@ -64,7 +64,10 @@ class CrmCollectionsHold(models.Model):
         )
         lifted = active._collections_lift_cleared(company, today, found)
         _logger.info(
-            "Credit holds of %s: %s set, %s lifted", company.name, len(created), len(lifted)
+            "Credit holds of %s: %s set, %s lifted",
+            company.name,
+            len(created),
+            len(lifted),
         )
         return created, lifted
 

@@ -25,7 +25,9 @@ class TestHold(CollectionsCommon):
         ).create({"payment_date": self.TODAY})._create_payments()
 
     def _evaluate(self, company=None):
-        return self.Hold._collections_evaluate_holds(company or self.company, self.TODAY)
+        return self.Hold._collections_evaluate_holds(
+            company or self.company, self.TODAY
+        )
 
     def _active(self, partner, company=None):
         return self.Hold.search(
@@ -225,13 +227,17 @@ class TestHold(CollectionsCommon):
         partner = self._customer("Two Companies")
         self.Hold._collections_put_on_hold(partner, self.company_2, "manual", "B only")
         self.assertFalse(self._active(partner))
-        self.assertFalse(partner.with_company(self.company).crm_collections_hold_message)
+        self.assertFalse(
+            partner.with_company(self.company).crm_collections_hold_message
+        )
         self.assertTrue(
             partner.with_company(self.company_2).crm_collections_hold_message
         )
         # a collector of company A does not see company B's hold
         self.assertFalse(
-            self.Hold.with_user(self.collector).search([("partner_id", "=", partner.id)])
+            self.Hold.with_user(self.collector).search(
+                [("partner_id", "=", partner.id)]
+            )
         )
 
     def test_job_evaluates_before_dunning(self):
@@ -242,5 +248,7 @@ class TestHold(CollectionsCommon):
         hold = self._active(partner)
         self.assertEqual(hold.reason, "days_overdue")
         self.assertTrue(
-            self.Run.search([("company_id", "=", self.company.id), ("date", "=", self.TODAY)])
+            self.Run.search(
+                [("company_id", "=", self.company.id), ("date", "=", self.TODAY)]
+            )
         )

@@ -12,7 +12,9 @@ class CustomerPortal(sale_portal.CustomerPortal):
     transaction through ``_create_transaction``)."""
 
     @http.route()
-    def portal_quote_accept(self, order_id, access_token=None, name=None, signature=None):
+    def portal_quote_accept(
+        self, order_id, access_token=None, name=None, signature=None
+    ):
         access_token = access_token or request.httprequest.args.get("access_token")
         try:
             order_sudo = self._document_check_access(

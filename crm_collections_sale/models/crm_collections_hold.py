@@ -12,15 +12,19 @@ class CrmCollectionsHold(models.Model):
         Users = self.env["res.users"].sudo()
         root = self.env.ref("base.user_root")
         collector_group = self.env.ref("crm_collections.group_collections_user")
-        if hold.set_by_id and hold.set_by_id != root and collector_group in (
-            hold.set_by_id.groups_id
+        if (
+            hold.set_by_id
+            and hold.set_by_id != root
+            and collector_group in (hold.set_by_id.groups_id)
         ):
             return hold.set_by_id
         manager = Users.search(
             [
-                ("groups_id", "in", self.env.ref(
-                    "crm_collections.group_collections_manager"
-                ).ids),
+                (
+                    "groups_id",
+                    "in",
+                    self.env.ref("crm_collections.group_collections_manager").ids,
+                ),
                 ("company_ids", "in", hold.company_id.ids),
                 ("share", "=", False),
                 ("id", "!=", root.id),

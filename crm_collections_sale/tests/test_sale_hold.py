@@ -74,7 +74,8 @@ class TestSaleHold(AccountPaymentCommon, SaleCommon, PaymentHttpCommon):
         )
         self.assertTrue(
             any(
-                "Override" in (message.body or "") and self.sale_order.name in message.body
+                "Override" in (message.body or "")
+                and self.sale_order.name in message.body
                 for message in hold.message_ids
             )
         )
@@ -158,7 +159,10 @@ class TestSaleHold(AccountPaymentCommon, SaleCommon, PaymentHttpCommon):
         self.assertEqual(len(hold.activity_ids), 1)
         self.assertIn(self.sale_order.name, str(hold.activity_ids.note))
         self.assertTrue(
-            any("HOLD-TX-1" in (message.body or "") for message in self.sale_order.message_ids)
+            any(
+                "HOLD-TX-1" in (message.body or "")
+                for message in self.sale_order.message_ids
+            )
         )
         # without a hold the same flow confirms (the test fails without the feature)
         other = self.sale_order.copy()

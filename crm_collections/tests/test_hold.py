@@ -95,6 +95,10 @@ class TestHold(CollectionsCommon):
         partner = self._customer("Very Late")
         self._overdue(partner, 400)
         self.assertFalse(self._evaluate()[0])
+        # the managers' button evaluates the current company
+        self.company.crm_collections_hold_days_overdue = 30
+        self.Hold.action_collections_evaluate_holds()
+        self.assertEqual(self._active(partner).reason, "days_overdue")
 
     def test_last_level_via_dunning_run(self):
         partners = [self._customer(f"Level {i}") for i in range(2)]
@@ -252,3 +256,19 @@ class TestHold(CollectionsCommon):
                 [("company_id", "=", self.company.id), ("date", "=", self.TODAY)]
             )
         )
+
+    def test_evaluation_query_count_does_not_grow(self):
+        self.company.crm_collections_hold_days_overdue = 5
+
+        def count(n, tag):
+            partners = [self._customer(f"{tag} {i}") for i in range(n)]
+            self._overdue_batch([(partner, 20, 100.0) for partner in partners])
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            created, __ = self._evaluate()
+            self.assertEqual(len(created), n)
+            return self.cr.sql_log_count - before
+
+        count(1, "Warm-up")  # caches
+        self.assertEqual(count(2, "Few"), count(12, "Many"))

@@ -64,7 +64,7 @@ class SaleOrder(models.Model):
         confirmation is logged as an override."""
         holds = self._crm_collections_holds()
         if holds:
-            if not self.env.user.has_group(MANAGER_GROUP):
+            if not self._crm_collections_may_override():
                 raise UserError(
                     "\n".join(
                         self.env._(
@@ -78,6 +78,15 @@ class SaleOrder(models.Model):
                 )
             self._crm_collections_log_override(holds)
         return super().action_confirm()
+
+    def _crm_collections_may_override(self):
+        """Whether the current user may confirm orders of customers on hold:
+        a collections manager, read from the user's groups (never from the
+        context). OdooBot (the superuser, member of every group) is not a
+        person who decided: a confirmation by code running as OdooBot, e.g.
+        a free website order, is refused like any other."""
+        user = self.env.user
+        return not user._is_superuser() and user.has_group(MANAGER_GROUP)
 
     def _crm_collections_log_override(self, holds):
         """One batch of messages on the orders and one on the holds."""

@@ -1,4 +1,4 @@
-from odoo import Command
+from odoo import SUPERUSER_ID, Command
 from odoo.exceptions import UserError
 from odoo.tests import JsonRpcException, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -61,6 +61,9 @@ class TestSaleHold(AccountPaymentCommon, SaleCommon, PaymentHttpCommon):
         # a context key gives no right
         with self.assertRaises(UserError):
             order.with_context(crm_collections_override=True).action_confirm()
+        # nor does running as OdooBot (member of every group)
+        with self.assertRaises(UserError):
+            self.sale_order.with_user(SUPERUSER_ID).action_confirm()
 
     def test_manager_override_logged(self):
         hold = self._hold()

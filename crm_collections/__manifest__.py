@@ -18,6 +18,8 @@
         "views/crm_collections_policy_views.xml",
         "views/crm_collections_pause_views.xml",
         "views/res_partner_views.xml",
+        "views/crm_collections_hold_views.xml",
+        "views/res_config_settings_views.xml",
         "views/crm_collections_menus.xml",
         "views/crm_collections_portal_views.xml",
         "views/crm_collections_portal_templates.xml",

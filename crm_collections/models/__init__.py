@@ -11,3 +11,12 @@ from . import account_move
 from . import crm_collections_policy_portal
 from . import crm_collections_dispute_portal
 from . import crm_collections_promise_portal
+from . import crm_collections_hold
+from . import crm_collections_hold_trigger
+from . import crm_collections_hold_lift
+from . import crm_collections_run_hold
+from . import res_company_hold
+from . import res_config_settings_hold
+from . import res_partner_hold
+from . import crm_collections_line_hold
+from . import account_partial_reconcile

@@ -4,3 +4,4 @@ from . import test_pause
 from . import test_payment_record
 from . import test_security
 from . import test_portal
+from . import test_hold

@@ -8,3 +8,7 @@ from . import crm_collections_promise
 from . import crm_collections_dispute
 from . import res_partner
 from . import account_move
+from . import crm_collections_line_send
+from . import crm_collections_line_charge
+from . import crm_collections_run_send
+from . import mail_mail

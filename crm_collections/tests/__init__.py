@@ -3,3 +3,7 @@ from . import test_run
 from . import test_pause
 from . import test_payment_record
 from . import test_security
+from . import test_send
+from . import test_letter
+from . import test_charge
+from . import test_tour

@@ -7,3 +7,4 @@ from . import test_send
 from . import test_letter
 from . import test_charge
 from . import test_tour
+from . import test_send_queries

@@ -1,3 +1,5 @@
+# Second file of the model (house rule: files under ~500 lines).
+# pylint: disable=consider-merging-classes-inherited
 from odoo import Command, fields, models
 from odoo.tools import float_round
 
@@ -81,8 +83,7 @@ class CrmCollectionsLine(models.Model):
                         Command.create(
                             {
                                 "name": self.env._(
-                                    "Interest %(rate)s%% on %(move)s for %(days)s "
-                                    "days",
+                                    "Interest %(rate)s%% on %(move)s for %(days)s days",
                                     rate=level.interest_rate,
                                     move=row.move_id.name,
                                     days=days,

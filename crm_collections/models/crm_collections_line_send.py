@@ -1,3 +1,5 @@
+# Second file of the model (house rule: files under ~500 lines).
+# pylint: disable=consider-merging-classes-inherited
 import logging
 import threading
 
@@ -65,8 +67,8 @@ class CrmCollectionsLine(models.Model):
             contacts = partner.child_ids.filtered("collections_dunning_contact")
             if partner.collections_dunning_contact:
                 contacts = partner | contacts
-            line.collections_recipient_id = (
-                contacts[:1] or partner.browse(partner.address_get(["invoice"])["invoice"])
+            line.collections_recipient_id = contacts[:1] or partner.browse(
+                partner.address_get(["invoice"])["invoice"]
             )
 
     def _compute_collections_invoice_ids(self):
@@ -230,7 +232,9 @@ class CrmCollectionsLine(models.Model):
                 reason=self.env._("All its invoices were paid before sending."),
             )
         )
-        cancelled = [line_id for line_id, state in cr.fetchall() if state == "cancelled"]
+        cancelled = [
+            line_id for line_id, state in cr.fetchall() if state == "cancelled"
+        ]
         self.invalidate_recordset()
         self.line_invoice_ids.invalidate_recordset()
         if cancelled:
@@ -327,7 +331,10 @@ class CrmCollectionsLine(models.Model):
                     "user_id": user.id,
                     "summary": self.env._("Payment reminder call"),
                     "note": Markup("<p>%s</p>")
-                    % "\n".join(line._collections_explain(i) for i in line.explanation_data or []),
+                    % "\n".join(
+                        line._collections_explain(i)
+                        for i in line.explanation_data or []
+                    ),
                 }
             )
         self.env["mail.activity"].create(vals)
@@ -342,9 +349,9 @@ class CrmCollectionsLine(models.Model):
             attachment = attachments.get(line.id)
             kind = (
                 self.env._("Payment reminder email")
-                if line.channel == "email" and not line.letter_fallback and (
-                    line.collections_recipient_id.email
-                )
+                if line.channel == "email"
+                and not line.letter_fallback
+                and (line.collections_recipient_id.email)
                 else self.env._("Payment reminder letter")
             )
             body = Markup("<p>%s: %s (%s)</p>") % (
@@ -359,7 +366,9 @@ class CrmCollectionsLine(models.Model):
                 "author_id": author,
                 "attachment_ids": attachment and [(4, attachment.id)] or [],
             }
-            vals.append({**common, "model": "res.partner", "res_id": line.partner_id.id})
+            vals.append(
+                {**common, "model": "res.partner", "res_id": line.partner_id.id}
+            )
             vals += [
                 {**common, "model": "account.move", "res_id": move.id}
                 for move in line.collections_invoice_ids.move_id

@@ -1,3 +1,5 @@
+# Second file of the model (house rule: files under ~500 lines).
+# pylint: disable=consider-merging-classes-inherited
 from odoo import fields, models
 from odoo.exceptions import UserError
 

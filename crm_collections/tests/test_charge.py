@@ -36,9 +36,13 @@ class TestCharge(CollectionsCommon):
         self.assertAlmostEqual(charge.amount_total, 23.15)
         self.assertEqual(self.move.collections_interest_date, self.TODAY)
         # both on the letter
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "crm_collections.action_report_dunning_letter", line.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "crm_collections.action_report_dunning_letter", line.ids
+            )[0]
+            .decode()
+        )
         self.assertIn("13.15", html)
         self.assertIn("10.00", html)
 

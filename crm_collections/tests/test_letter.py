@@ -48,12 +48,12 @@ class TestLetter(CollectionsCommon):
         self.assertIn("200.00", totals[0])
         self.assertIn("USD", totals[1])
         self.assertIn("150.00", totals[1])
-        company_total = self._texts(tree, "//tr[hasclass('o_collections_total_company')]")
+        company_total = self._texts(
+            tree, "//tr[hasclass('o_collections_total_company')]"
+        )
         self.assertIn("250.00", company_total[0])
         # days overdue per invoice
-        days = [
-            " ".join(row.xpath("td")[3].text_content().split()) for row in rows
-        ]
+        days = [" ".join(row.xpath("td")[3].text_content().split()) for row in rows]
         self.assertEqual(sorted(days), ["31", "35", "40"])
 
     def test_letter_in_partner_language(self):

@@ -111,8 +111,7 @@ class TestSend(CollectionsCommon):
         )
         # phone: a call activity for the collector (no salesperson caller)
         activity = phone_line.activity_ids.filtered(
-            lambda a: a.activity_type_id
-            == self.env.ref("mail.mail_activity_data_call")
+            lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_call")
         )
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.collector)
@@ -125,8 +124,9 @@ class TestSend(CollectionsCommon):
         self._send()
         self.assertEqual(
             line.activity_ids.filtered(
-                lambda a: a.activity_type_id
-                == self.env.ref("mail.mail_activity_data_call")
+                lambda a: (
+                    a.activity_type_id == self.env.ref("mail.mail_activity_data_call")
+                )
             ).user_id,
             self.salesman,
         )
@@ -144,18 +144,26 @@ class TestSend(CollectionsCommon):
         self._send()
         self._send()
         attachments = self.env["ir.attachment"].search(
-            [("res_model", "=", "crm.collections.line"), ("res_id", "in", run.line_ids.ids)]
+            [
+                ("res_model", "=", "crm.collections.line"),
+                ("res_id", "in", run.line_ids.ids),
+            ]
         )
         self.assertEqual(len(attachments), 2)  # the email's and the letter's
         self.assertEqual(
             len(
                 self.env["mail.mail"].search(
-                    [("model", "=", "crm.collections.line"), ("res_id", "in", run.line_ids.ids)]
+                    [
+                        ("model", "=", "crm.collections.line"),
+                        ("res_id", "in", run.line_ids.ids),
+                    ]
                 )
             ),
             1,
         )
-        self.assertEqual(len(self._line(run, self.by_phone).activity_ids), 2)  # call + handover
+        self.assertEqual(
+            len(self._line(run, self.by_phone).activity_ids), 2
+        )  # call + handover
         # a second run the same day finds nothing new to send
         run2 = self._run()
         self.assertFalse(run2.line_ids)
@@ -176,7 +184,10 @@ class TestSend(CollectionsCommon):
         self.assertEqual(set(run.line_ids.mapped("state")), {"to_send"})
         self.assertFalse(
             self.env["ir.attachment"].search_count(
-                [("res_model", "=", "crm.collections.line"), ("res_id", "in", run.line_ids.ids)]
+                [
+                    ("res_model", "=", "crm.collections.line"),
+                    ("res_id", "in", run.line_ids.ids),
+                ]
             )
         )
         self._send()
@@ -226,13 +237,19 @@ class TestSend(CollectionsCommon):
         self.assertEqual(letter_line.collections_invoice_ids.move_id, self.moves[2])
         self.assertEqual(letter_line.amount_total, 50.0)
         self.assertEqual(letter_line.invoice_count, 1)
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "crm_collections.action_report_dunning_letter", letter_line.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "crm_collections.action_report_dunning_letter", letter_line.ids
+            )[0]
+            .decode()
+        )
         self.assertNotIn(paid.name, html)
         self.assertIn(self.moves[2].name, html)
         self.assertEqual(mail_line.state, "cancelled")
-        self.assertFalse(mail_line.message_ids.filtered(lambda m: m.message_type == "comment"))
+        self.assertFalse(
+            mail_line.message_ids.filtered(lambda m: m.message_type == "comment")
+        )
 
     def test_no_email_error_and_fallback(self):
         self.by_mail.email = False
@@ -327,9 +344,7 @@ class TestSend(CollectionsCommon):
         with self.assertRaises(AccessError):
             line.with_user(self.collector).write({"state": "sent"})
         with self.assertRaises(AccessError):
-            line.with_user(self.collector).write(
-                {"sent_date": fields.Datetime.now()}
-            )
+            line.with_user(self.collector).write({"sent_date": fields.Datetime.now()})
         run.with_user(self.collector).action_validate()
         with self.assertRaises(AccessError):
             run.with_user(self.accountant).action_send_now()

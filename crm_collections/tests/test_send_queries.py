@@ -21,7 +21,11 @@ class TestSendQueries(CollectionsCommon):
         )
         partners = self.env["res.partner"].create(
             [
-                {"name": f"Q{channel}{size}-{i}", "is_company": True, "email": "q@x.example.com"}
+                {
+                    "name": f"Q{channel}{size}-{i}",
+                    "is_company": True,
+                    "email": "q@x.example.com",
+                }
                 for i in range(size)
             ]
         )

@@ -113,8 +113,7 @@ class CrmCollectionsLine(models.Model):
                 ids = [row[0] for row in cr.fetchall()]
                 if not ids:
                     break
-                lines = self.browse(ids)
-                lines._collections_send_batch()
+                self.browse(ids)._collections_send_safely()
                 done += len(ids)
                 batches += 1
                 self.env.flush_all()
@@ -125,6 +124,36 @@ class CrmCollectionsLine(models.Model):
             return True
         finally:
             cr.execute("SELECT pg_advisory_unlock(%s, 0)", [SEND_LOCK_NAMESPACE])
+
+    def _collections_send_safely(self):
+        """Send a batch; if it fails, roll it back and send its lines one by
+        one, so that one failing line (a broken template, a bad address)
+        goes to *Error* with the reason instead of blocking every batch."""
+        cr = self.env.cr
+        try:
+            with cr.savepoint():
+                self._collections_send_batch()
+                self.env.flush_all()
+            return
+        except Exception:
+            _logger.exception("Dunning batch failed: sending its lines one by one.")
+            self.env.invalidate_all()
+        for line in self:
+            try:
+                with cr.savepoint():
+                    line._collections_send_batch()
+                    self.env.flush_all()
+            except Exception as error:
+                _logger.exception("Dunning line %s could not be sent.", line.id)
+                self.env.invalidate_all()
+                line.write(
+                    {
+                        "state": "error",
+                        "error_reason": self.env._(
+                            "Sending failed: %(error)s", error=str(error)
+                        ),
+                    }
+                )
 
     def _collections_send_batch(self):
         """Send one batch (in the caller's transaction)."""
@@ -144,8 +173,11 @@ class CrmCollectionsLine(models.Model):
         failed = no_address - fallback
         letters = by_channel.get("letter", self.browse()) | fallback
         attachments = (letters | emails)._collections_render_letters()
-        emails._collections_send_emails(attachments)
-        by_channel.get("phone", self.browse())._collections_schedule_calls()
+        if emails:
+            emails._collections_send_emails(attachments)
+        phones = by_channel.get("phone", self.browse())
+        if phones:
+            phones._collections_schedule_calls()
         sent = letters | emails | by_channel.get("phone", self.browse())
         sent |= by_channel.get("none", self.browse())
         (letters | emails)._collections_log_sent(attachments)
@@ -268,6 +300,9 @@ class CrmCollectionsLine(models.Model):
                 for res_id, data in streams.items()
                 if data["stream"]
             }
+            for line in self.filtered(lambda line: line.id not in contents):
+                # the batch's PDF could not be split: render this one alone
+                contents[line.id] = Report._render_qweb_pdf(report, line.ids)[0]
             mimetype = "application/pdf"
         extension = "pdf" if mimetype == "application/pdf" else "html"
         vals = []

@@ -132,7 +132,11 @@ class CrmCollectionsLine(models.Model):
         cr = self.env.cr
         try:
             with cr.savepoint():
-                self._collections_send_batch()
+                for company in self.company_id:
+                    # letters, emails and fee invoices of the line's company
+                    self.filtered(
+                        lambda line, c=company: line.company_id == c
+                    ).with_company(company)._collections_send_batch()
                 self.env.flush_all()
             return
         except Exception:
@@ -141,7 +145,7 @@ class CrmCollectionsLine(models.Model):
         for line in self:
             try:
                 with cr.savepoint():
-                    line._collections_send_batch()
+                    line.with_company(line.company_id)._collections_send_batch()
                     self.env.flush_all()
             except Exception as error:
                 _logger.exception("Dunning line %s could not be sent.", line.id)

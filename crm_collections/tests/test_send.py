@@ -381,3 +381,31 @@ class TestSend(CollectionsCommon):
         self.assertEqual(set(run.line_ids.mapped("state")), {"to_send"})
         self._send()
         self.assertEqual(run.state, "done")
+
+    def test_other_company_line_sent_in_its_company(self):
+        self.env["crm.collections.policy"].with_company(self.company_2).create(
+            {
+                "name": "Company 2 policy",
+                "company_id": self.company_2.id,
+                "is_default": True,
+                "mode": "automatic",
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": "C2 letter",
+                            "days": 10,
+                            "channel": "letter",
+                            "fee_amount": 7.0,
+                        }
+                    )
+                ],
+            }
+        )
+        partner = self._customer("Company 2 Customer")
+        self._overdue_batch([(partner, 20, 100.0)], company=self.company_2)
+        run = self._run(company=self.company_2)
+        self._send()
+        line = self._line(run, partner)
+        self.assertEqual(line.state, "sent")
+        self.assertEqual(line.charge_move_id.company_id, self.company_2)
+        self.assertEqual(line.letter_attachment_id.company_id, self.company_2)

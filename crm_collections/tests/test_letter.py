@@ -75,6 +75,7 @@ class TestLetter(CollectionsCommon):
         line = self._line(run, self.customer)
         text = " ".join(lxml_html.fromstring(self._html(line)).text_content().split())
         self.assertIn("Si vous avez déjà payé", text)
+        self.assertIn("Rappel de paiement", text)
         self.assertIn("Jours de retard", text)
         self.assertNotIn("Days Overdue", text)
 

@@ -13,6 +13,8 @@
         "security/crm_collections_security.xml",
         "security/ir.model.access.csv",
         "data/crm_collections_data.xml",
+        "report/crm_collections_letter.xml",
+        "data/crm_collections_mail_templates.xml",
         "views/crm_collections_run_views.xml",
         "views/crm_collections_line_views.xml",
         "views/crm_collections_policy_views.xml",
@@ -25,4 +27,7 @@
         "views/crm_collections_portal_templates.xml",
     ],
     "demo": ["demo/crm_collections_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["crm_collections/static/tests/tours/*.js"],
+    },
 }

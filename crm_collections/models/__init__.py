@@ -20,3 +20,7 @@ from . import res_config_settings_hold
 from . import res_partner_hold
 from . import crm_collections_line_hold
 from . import account_partial_reconcile
+from . import crm_collections_line_send
+from . import crm_collections_line_charge
+from . import crm_collections_run_send
+from . import mail_mail

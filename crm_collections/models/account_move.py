@@ -4,6 +4,21 @@ from odoo import fields, models
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    collections_charge = fields.Boolean(
+        string="Dunning Charge",
+        readonly=True,
+        copy=False,
+        help="An invoice of dunning fees and interest: it is never charged "
+        "fees or interest itself.",
+    )
+    collections_interest_date = fields.Date(
+        string="Interest Charged Until",
+        readonly=True,
+        copy=False,
+        help="Dunning interest on this invoice was charged up to this date: "
+        "the next interest starts from it.",
+    )
+
     crm_collections_line_invoice_ids = fields.One2many(
         comodel_name="crm.collections.line.invoice",
         inverse_name="move_id",

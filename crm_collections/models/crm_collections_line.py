@@ -13,6 +13,13 @@ ENGINE_FIELDS = {
     "invoice_count",
     "explanation_data",
     "error_reason",
+    "sent_date",
+    "sent_channel",
+    "letter_fallback",
+    "letter_attachment_id",
+    "charge_move_id",
+    "fee_charged",
+    "interest_charged",
 }
 ENGINE_STATES = {"to_send", "sent", "error"}
 

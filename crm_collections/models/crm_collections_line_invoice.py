@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import fields, models
 
 SKIP_REASONS = [
@@ -5,6 +7,7 @@ SKIP_REASONS = [
     ("promise", "Promise to Pay"),
     ("block_partner", "Customer Blocked"),
     ("block_invoice", "Invoice Blocked"),
+    ("paid", "Paid Before Sending"),
 ]
 
 
@@ -84,3 +87,34 @@ class CrmCollectionsLineInvoice(models.Model):
             "An invoice appears once per dunning line.",
         )
     ]
+
+    def action_resend_invoice(self):
+        """The customer says it never received the invoice: send it again
+        (the invoice's own email template, with its PDF), logged on the
+        invoice and on the dunning line."""
+        self.line_id.check_access("write")
+        for row in self:
+            move = row.move_id.sudo()
+            move.with_context(mail_notify_force_send=False).message_post_with_source(
+                move._get_mail_template(),
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        self.env["mail.message"].sudo().create(
+            [
+                {
+                    "model": "crm.collections.line",
+                    "res_id": row.line_id.id,
+                    "message_type": "notification",
+                    "subtype_id": self.env.ref("mail.mt_note").id,
+                    "author_id": self.env.user.partner_id.id,
+                    "body": Markup("<p>%s</p>")
+                    % self.env._(
+                        "Invoice %(move)s sent again: the customer did not receive it.",
+                        move=row.move_id.name,
+                    ),
+                }
+                for row in self
+            ]
+        )
+        return True

@@ -35,6 +35,15 @@ class CrmCollectionsPolicy(models.Model):
         help="Review: a run stays in review until a collector validates it. "
         "Automatic: the lines of a run are ready to send at once.",
     )
+    fallback_to_letter = fields.Boolean(
+        help="When an email cannot be sent (no address) or bounces, a letter "
+        "is generated instead.",
+    )
+    charge_post = fields.Boolean(
+        string="Post Fee Invoices",
+        help="Post the invoices of dunning fees and interest at once; else "
+        "they are left in draft for an accountant to check.",
+    )
     level_ids = fields.One2many(
         comodel_name="crm.collections.level",
         inverse_name="policy_id",

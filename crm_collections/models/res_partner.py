@@ -18,6 +18,11 @@ class ResPartner(models.Model):
         help="The dunning policy of this customer in the current company. "
         "Empty: the company's default policy.",
     )
+    collections_dunning_contact = fields.Boolean(
+        string="Dunning Contact",
+        help="Payment reminders of the company go to this contact instead of "
+        "the invoice address.",
+    )
     crm_collections_line_count = fields.Integer(
         string="Dunning Letters",
         compute="_compute_crm_collections_counts",

@@ -5,3 +5,8 @@ from . import test_payment_record
 from . import test_security
 from . import test_portal
 from . import test_hold
+from . import test_send
+from . import test_letter
+from . import test_charge
+from . import test_tour
+from . import test_send_queries

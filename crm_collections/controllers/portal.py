@@ -139,6 +139,20 @@ class CollectionsPortal(PortalAccount):
             raise request.not_found()
         return self._collections_render_reminder(reminder)
 
+    @route(
+        ["/my/reminders/<int:line_id>/letter"], type="http", auth="user", website=True
+    )
+    def portal_my_collections_reminder_letter(self, line_id, **kw):
+        """The letter as it was sent (the attachment stored by the sending
+        job), for the customer's own reminders only."""
+        reminder = self._collections_reminder(line_id)
+        attachment = reminder.letter_attachment_id
+        if not attachment:
+            raise request.not_found()
+        return request.env["ir.binary"]._get_stream_from(attachment).get_response(
+            as_attachment=True
+        )
+
     def _collections_render_reminder(self, reminder, form=None):
         rows = reminder.line_invoice_ids
         moves = rows.move_id

@@ -170,6 +170,31 @@ class TestPortal(CollectionsCommon, HttpCase):
             )
         )
 
+    def test_letter_download_own_only(self):
+        letters = self.env["ir.attachment"].create(
+            [
+                {
+                    "name": f"letter-{line.partner_id.name}.pdf",
+                    "raw": f"%PDF letter of {line.partner_id.name}".encode(),
+                    "res_model": line._name,
+                    "res_id": line.id,
+                    "mimetype": "application/pdf",
+                }
+                for line in (self.line_acme, self.line_globex)
+            ]
+        )
+        self.line_acme.sudo().letter_attachment_id = letters[0]
+        self.line_globex.sudo().letter_attachment_id = letters[1]
+        html = self._get(f"/my/reminders/{self.line_acme.id}")
+        self.assertIn(f"/my/reminders/{self.line_acme.id}/letter", html)
+        response = self.url_open(f"/my/reminders/{self.line_acme.id}/letter")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(b"letter of Acme Portal Debtor", response.content)
+        # another customer's letter, and a reminder without a letter: 404
+        self._get(f"/my/reminders/{self.line_globex.id}/letter", status=404)
+        self.line_acme.sudo().letter_attachment_id = False
+        self._get(f"/my/reminders/{self.line_acme.id}/letter", status=404)
+
     def test_portal_has_no_access_to_collections_models(self):
         for model in (
             "crm.collections.line",

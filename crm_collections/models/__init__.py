@@ -8,3 +8,9 @@ from . import crm_collections_promise
 from . import crm_collections_dispute
 from . import res_partner
 from . import account_move
+from . import crm_collections_aging
+from . import crm_collections_workspace
+from . import crm_collections_run_workspace
+from . import crm_collections_kpi_monthly
+from . import crm_collections_kpi_aging
+from . import crm_collections_kpi_dunning

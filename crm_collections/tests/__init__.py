@@ -5,3 +5,4 @@ from . import test_payment_record
 from . import test_security
 from . import test_aging
 from . import test_workspace
+from . import test_collections_kpi

@@ -26,4 +26,7 @@
         "views/crm_collections_menus.xml",
     ],
     "demo": ["demo/crm_collections_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["crm_collections/static/tests/tours/*.js"],
+    },
 }

@@ -14,3 +14,4 @@ from . import crm_collections_run_workspace
 from . import crm_collections_kpi_monthly
 from . import crm_collections_kpi_aging
 from . import crm_collections_kpi_dunning
+from . import crm_collections_demo

@@ -6,3 +6,4 @@ from . import test_security
 from . import test_aging
 from . import test_workspace
 from . import test_collections_kpi
+from . import test_tour

@@ -110,9 +110,7 @@ class CrmCollectionsAging(models.Model):
         comodel_name="account.move", string="Journal Entry", readonly=True
     )
     currency_id = fields.Many2one(comodel_name="res.currency", readonly=True)
-    company_currency_id = fields.Many2one(
-        comodel_name="res.currency", string="Company Currency", readonly=True
-    )
+    company_currency_id = fields.Many2one(comodel_name="res.currency", readonly=True)
     date_maturity = fields.Date(string="Due Date", readonly=True)
     days_overdue = fields.Integer(
         readonly=True,

@@ -23,7 +23,6 @@ class CrmCollectionsKpiAging(models.Model):
     month = fields.Date(readonly=True, help="The first day of the month.")
     collector_id = fields.Many2one(
         comodel_name="res.users",
-        string="Collector",
         readonly=True,
         help="The customer's collector today.",
     )

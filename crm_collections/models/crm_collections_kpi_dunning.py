@@ -27,7 +27,6 @@ class CrmCollectionsKpiDunning(models.Model):
     )
     collector_id = fields.Many2one(
         comodel_name="res.users",
-        string="Collector",
         readonly=True,
         help="The customer's collector today.",
     )

@@ -45,10 +45,14 @@ POSITIONS_CTES = SQL(
                ws.user_id AS collector_id,
                %(bucket)s AS bucket,
                rec.balance
-                 - COALESCE((SELECT SUM(p.amount) FROM account_partial_reconcile p
-                              WHERE p.debit_move_id = rec.id AND p.max_date <= d.day), 0)
-                 + COALESCE((SELECT SUM(p.amount) FROM account_partial_reconcile p
-                              WHERE p.credit_move_id = rec.id AND p.max_date <= d.day), 0)
+                 - COALESCE((SELECT SUM(p.amount)
+                               FROM account_partial_reconcile p
+                              WHERE p.debit_move_id = rec.id
+                                AND p.max_date <= d.day), 0)
+                 + COALESCE((SELECT SUM(p.amount)
+                               FROM account_partial_reconcile p
+                              WHERE p.credit_move_id = rec.id
+                                AND p.max_date <= d.day), 0)
                  AS residual
           FROM dates d
           JOIN rec ON rec.company_id = d.company_id
@@ -87,9 +91,7 @@ class CrmCollectionsKpiMonthly(models.Model):
     _kpi_indexes = ("company_id", "month")
 
     company_id = fields.Many2one(help="The company of the receivables.")
-    currency_id = fields.Many2one(
-        comodel_name="res.currency", readonly=True, string="Currency"
-    )
+    currency_id = fields.Many2one(comodel_name="res.currency", readonly=True)
     month = fields.Date(readonly=True, help="The first day of the month.")
     scope = fields.Selection(
         selection=[("company", "Company"), ("collector", "Collector")],
@@ -97,9 +99,7 @@ class CrmCollectionsKpiMonthly(models.Model):
         help="Company: one row per month for the whole company. Collector: "
         "one row per month and collector (the customer's collector today).",
     )
-    collector_id = fields.Many2one(
-        comodel_name="res.users", string="Collector", readonly=True
-    )
+    collector_id = fields.Many2one(comodel_name="res.users", readonly=True)
     receivable_start = fields.Monetary(
         string="Opening Receivables",
         readonly=True,
@@ -116,7 +116,9 @@ class CrmCollectionsKpiMonthly(models.Model):
         help="Receivables not yet overdue at month end.",
     )
     overdue_end = fields.Monetary(
-        string="Closing Overdue", readonly=True, help="Overdue receivables at month end."
+        string="Closing Overdue",
+        readonly=True,
+        help="Overdue receivables at month end.",
     )
     sales = fields.Monetary(
         string="Credit Sales",

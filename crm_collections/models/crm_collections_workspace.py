@@ -261,9 +261,11 @@ class CrmCollectionsWorkspace(models.Model):
         """Open a new promise to pay prefilled with the overdue invoices."""
         self.ensure_one()
         overdue = self.invoice_ids.filtered(
-            lambda move: move.move_type == "out_invoice"
-            and move.invoice_date_due
-            and move.invoice_date_due < fields.Date.context_today(self)
+            lambda move: (
+                move.move_type == "out_invoice"
+                and move.invoice_date_due
+                and move.invoice_date_due < fields.Date.context_today(self)
+            )
         )
         return {
             "type": "ir.actions.act_window",

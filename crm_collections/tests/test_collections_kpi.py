@@ -76,9 +76,9 @@ class TestCollectionsKpi(WorkspaceCommon):
             }
         )
         write_off.action_post()
-        (
-            write_off.line_ids | cls.inv_c.line_ids
-        ).filtered(lambda line: line.account_id == receivable).reconcile()
+        (write_off.line_ids | cls.inv_c.line_ids).filtered(
+            lambda line: line.account_id == receivable
+        ).reconcile()
         # promises dated in M
         cls.env["crm.collections.promise"].create(
             [
@@ -121,9 +121,9 @@ class TestCollectionsKpi(WorkspaceCommon):
         )
         # alpha has a collector: its own KPI rows
         cls.Workspace._collections_refresh_workspace(cls.company)
-        cls.Workspace.sudo().search([("partner_id", "=", cls.alpha.id)]).user_id = (
-            cls.collector
-        )
+        cls.Workspace.sudo().search(
+            [("partner_id", "=", cls.alpha.id)]
+        ).user_id = cls.collector
         cls.env["crm.lifecycle.kpi.mixin"]._kpi_refresh()
 
     def _month(self, model, **domain):

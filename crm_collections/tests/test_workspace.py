@@ -183,3 +183,14 @@ class TestWorkspace(WorkspaceCommon):
         self.assertIn(self._row(self.alpha), visible)
         aging = self.env["crm.collections.aging"].with_user(self.collector)
         self.assertFalse(aging.search([("partner_id", "=", customer.id)]))
+
+    def test_aging_report(self):
+        self.Workspace._collections_refresh_workspace(self.company)
+        rows = self._row(self.alpha) | self._row(self.beta)
+        html, __ = self.env["ir.actions.report"]._render_qweb_html(
+            "crm_collections.report_aging", rows.ids
+        )
+        html = html.decode()
+        self.assertIn("WS Alpha", html)
+        self.assertIn("WS Beta", html)
+        self.assertIn(self.company.currency_id.name, html)

@@ -80,6 +80,8 @@ class CrmCollectionsDemo(models.AbstractModel):
                 for partner in promised
             ]
         )
+        # lifecycle profiles: the workspace shows their churn risk and value
+        partners._lifecycle_get_profiles(company.root_id)._lifecycle_recompute()
         Workspace = self.env["crm.collections.workspace"].sudo()
         Workspace._collections_refresh_workspace(company)
         admin = self.env.ref("base.user_admin")

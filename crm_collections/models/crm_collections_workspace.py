@@ -20,7 +20,7 @@ FIGURE_FIELDS = (
     "dunning_date",
     "profile_id",
 )
-ENGINE_FIELDS = {"partner_id", "company_id", "refresh_date", *FIGURE_FIELDS}
+IDENTITY_FIELDS = {"partner_id", "company_id", "refresh_date"}
 
 NEXT_ACTIONS = [
     ("call", "Call"),
@@ -233,7 +233,8 @@ class CrmCollectionsWorkspace(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.su and ENGINE_FIELDS & set(vals):
+        engine_fields = IDENTITY_FIELDS | set(self._collections_figure_fields())
+        if not self.env.su and engine_fields & set(vals):
             raise AccessError(
                 self.env._(
                     "The figures of the collections workspace are computed from "
@@ -328,7 +329,107 @@ class CrmCollectionsWorkspace(models.Model):
         company_ids = companies.ids if companies else None
         self.env.flush_all()
         cr = self.env.cr
-        figures = SQL(
+        figure_fields = self._collections_figure_fields()
+        figures = self._collections_figures_sql(date, company_ids)
+        cr.execute("DROP TABLE IF EXISTS crm_collections_workspace_figures")
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE crm_collections_workspace_figures "
+                "ON COMMIT DROP AS (%s)",
+                figures,
+            )
+        )
+        columns = SQL(", ").join(SQL.identifier(name) for name in figure_fields)
+        new_columns = SQL(", ").join(
+            SQL("f.%s", SQL.identifier(name)) for name in figure_fields
+        )
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_collections_workspace
+                       (partner_id, company_id, currency_id, salesperson_id,
+                        %(columns)s, refresh_date, create_uid, create_date,
+                        write_uid, write_date)
+                SELECT f.partner_id, f.company_id, c.currency_id, rp.user_id,
+                       %(new)s, now() at time zone 'UTC', %(uid)s,
+                       now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                  FROM crm_collections_workspace_figures f
+                  JOIN res_company c ON c.id = f.company_id
+                  JOIN res_partner rp ON rp.id = f.partner_id
+                 WHERE f.amount_overdue > 0
+                   AND NOT EXISTS (
+                       SELECT 1 FROM crm_collections_workspace w
+                        WHERE w.partner_id = f.partner_id
+                          AND w.company_id = f.company_id)
+                """,
+                columns=columns,
+                new=new_columns,
+                uid=self.env.uid,
+            )
+        )
+        inserted = cr.rowcount
+        cr.execute(
+            SQL(
+                """
+                UPDATE crm_collections_workspace w
+                   SET (%(columns)s) = (%(new)s),
+                       refresh_date = now() at time zone 'UTC'
+                  FROM crm_collections_workspace_figures f
+                 WHERE w.partner_id = f.partner_id
+                   AND w.company_id = f.company_id
+                   AND (%(columns_w)s) IS DISTINCT FROM (%(new)s)
+                """,
+                columns=columns,
+                new=new_columns,
+                columns_w=SQL(", ").join(
+                    SQL("w.%s", SQL.identifier(name)) for name in figure_fields
+                ),
+            )
+        )
+        updated = cr.rowcount
+        zero_columns = [name for name in figure_fields if name.startswith("amount_")]
+        cr.execute(
+            SQL(
+                """
+                UPDATE crm_collections_workspace w
+                   SET %(set)s, days_overdue_max = 0,
+                       refresh_date = now() at time zone 'UTC'
+                 WHERE %(company_filter)s
+                   AND (%(nonzero)s OR w.days_overdue_max != 0)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM crm_collections_workspace_figures f
+                        WHERE f.partner_id = w.partner_id
+                          AND f.company_id = w.company_id)
+                """,
+                set=SQL(", ").join(
+                    SQL("%s = 0", SQL.identifier(name)) for name in zero_columns
+                ),
+                nonzero=SQL(" OR ").join(
+                    SQL("w.%s != 0", SQL.identifier(name)) for name in zero_columns
+                ),
+                company_filter=SQL("w.company_id = ANY(%s)", company_ids)
+                if company_ids
+                else SQL("TRUE"),
+            )
+        )
+        zeroed = cr.rowcount
+        cr.execute("DROP TABLE crm_collections_workspace_figures")
+        self.invalidate_model()
+        return inserted, updated, zeroed
+
+    @api.model
+    def _collections_figure_fields(self):
+        """The stored figures the refresh writes (refused to users). Override
+        to add one, with its column in :meth:`_collections_figures_sql`."""
+        return list(FIGURE_FIELDS)
+
+    @api.model
+    def _collections_figures_sql(self, date, company_ids):
+        """SQL: one row per commercial partner and company with open
+        receivables aged at ``date``: ``partner_id``, ``company_id`` and one
+        column per name of :meth:`_collections_figure_fields`. Override to
+        add columns, e.g. ``SELECT f.*, x.col FROM (super) f LEFT JOIN ...``."""
+        return SQL(
             """
             WITH items AS (%(items)s),
             aging AS (
@@ -389,88 +490,3 @@ class CrmCollectionsWorkspace(models.Model):
             """,
             items=open_items_sql(date, company_ids),
         )
-        cr.execute("DROP TABLE IF EXISTS crm_collections_workspace_figures")
-        cr.execute(
-            SQL(
-                "CREATE TEMP TABLE crm_collections_workspace_figures "
-                "ON COMMIT DROP AS (%s)",
-                figures,
-            )
-        )
-        columns = SQL(", ").join(SQL.identifier(name) for name in FIGURE_FIELDS)
-        new_columns = SQL(", ").join(
-            SQL("f.%s", SQL.identifier(name)) for name in FIGURE_FIELDS
-        )
-        cr.execute(
-            SQL(
-                """
-                INSERT INTO crm_collections_workspace
-                       (partner_id, company_id, currency_id, salesperson_id,
-                        %(columns)s, refresh_date, create_uid, create_date,
-                        write_uid, write_date)
-                SELECT f.partner_id, f.company_id, c.currency_id, rp.user_id,
-                       %(new)s, now() at time zone 'UTC', %(uid)s,
-                       now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
-                  FROM crm_collections_workspace_figures f
-                  JOIN res_company c ON c.id = f.company_id
-                  JOIN res_partner rp ON rp.id = f.partner_id
-                 WHERE f.amount_overdue > 0
-                   AND NOT EXISTS (
-                       SELECT 1 FROM crm_collections_workspace w
-                        WHERE w.partner_id = f.partner_id
-                          AND w.company_id = f.company_id)
-                """,
-                columns=columns,
-                new=new_columns,
-                uid=self.env.uid,
-            )
-        )
-        inserted = cr.rowcount
-        cr.execute(
-            SQL(
-                """
-                UPDATE crm_collections_workspace w
-                   SET (%(columns)s) = (%(new)s),
-                       refresh_date = now() at time zone 'UTC'
-                  FROM crm_collections_workspace_figures f
-                 WHERE w.partner_id = f.partner_id
-                   AND w.company_id = f.company_id
-                   AND (%(columns_w)s) IS DISTINCT FROM (%(new)s)
-                """,
-                columns=columns,
-                new=new_columns,
-                columns_w=SQL(", ").join(
-                    SQL("w.%s", SQL.identifier(name)) for name in FIGURE_FIELDS
-                ),
-            )
-        )
-        updated = cr.rowcount
-        zero_columns = [name for name in FIGURE_FIELDS if name.startswith("amount_")]
-        cr.execute(
-            SQL(
-                """
-                UPDATE crm_collections_workspace w
-                   SET %(set)s, days_overdue_max = 0,
-                       refresh_date = now() at time zone 'UTC'
-                 WHERE %(company_filter)s
-                   AND (%(nonzero)s OR w.days_overdue_max != 0)
-                   AND NOT EXISTS (
-                       SELECT 1 FROM crm_collections_workspace_figures f
-                        WHERE f.partner_id = w.partner_id
-                          AND f.company_id = w.company_id)
-                """,
-                set=SQL(", ").join(
-                    SQL("%s = 0", SQL.identifier(name)) for name in zero_columns
-                ),
-                nonzero=SQL(" OR ").join(
-                    SQL("w.%s != 0", SQL.identifier(name)) for name in zero_columns
-                ),
-                company_filter=SQL("w.company_id = ANY(%s)", company_ids)
-                if company_ids
-                else SQL("TRUE"),
-            )
-        )
-        zeroed = cr.rowcount
-        cr.execute("DROP TABLE crm_collections_workspace_figures")
-        self.invalidate_model()
-        return inserted, updated, zeroed

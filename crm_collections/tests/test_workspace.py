@@ -90,6 +90,37 @@ class TestWorkspace(WorkspaceCommon):
         self.assertEqual(row.amount_over_90, 300.0)
         self.assertIn(self.beta, run.line_ids.partner_id)
 
+    def test_daily_job_refreshes(self):
+        self.Workspace._collections_refresh_workspace(self.company)
+        late = self._customer("WS Late")
+        self._overdue(late, 3, 40.0)
+        self.assertFalse(self._row(late))
+        self.Run._cron_collections_run(self.TODAY)
+        self.assertEqual(self._row(late).amount_1_30, 40.0)
+
+    def test_refresh_query_count_does_not_grow(self):
+        """Set-based: the same number of queries for 2 or 12 customers."""
+        self.env.flush_all()
+        self.env.cr.execute("SELECT 1")
+
+        def count():
+            self.Workspace.invalidate_model()
+            before = self.env.cr.sql_log_count
+            self.Workspace._collections_refresh_workspace(self.company)
+            return self.env.cr.sql_log_count - before
+
+        count()  # warm the caches
+        small = count()
+        customers = self.env["res.partner"].create(
+            [{"name": f"WS Many {i}", "is_company": True} for i in range(10)]
+        )
+        self._overdue_batch([(customer, 20, 10.0) for customer in customers])
+        self.env.flush_all()
+        large = count()
+        self.assertEqual(large, small)
+        rows = self.Workspace.search([("partner_id", "in", customers.ids)])
+        self.assertEqual(len(rows), 10)
+
     def test_record_promise_prefilled(self):
         self.Workspace._collections_refresh_workspace(self.company)
         row = self._row(self.alpha).with_user(self.collector)

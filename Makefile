@@ -6,7 +6,7 @@
 #   ODOO_BIN          Odoo server command (default: `python3 -m odoo`, i.e. the
 #                     `odoo` package that python3 imports; never installed here)
 #   ODOO_CORE_ADDONS  Odoo's own addons dir (default: <dir of odoo.__file__>/addons)
-#   ADDONS            addons to test (default: crm_lifecycle,crm_collections,crm_support_ext,crm_lifecycle_sale_loyalty,crm_support_collections,crm_support_sale)
+#   ADDONS            addons to test (default: crm_lifecycle,crm_collections,crm_support_ext,crm_lifecycle_sale_loyalty,crm_support_collections,crm_support_sale,crm_collections_sale)
 #   SKIP_LINT=1 / SKIP_ODOO=1   skip parts of `make test`
 #   PYTEST_ODOO_ADDONS          addons whose tests/ `make test` also runs under
 #                               pytest-odoo (default crm_lifecycle)

@@ -7,7 +7,7 @@
 #   ODOO_CORE_ADDONS  Odoo's own addons dir (default: <dir of odoo.__file__>/addons)
 #   ODOO_ADDONS_PATH  extra addons dirs (comma separated) appended to the path
 #   ADDONS            comma separated addons to install/test
-#                     (default: crm_lifecycle,crm_collections,crm_support_ext,crm_lifecycle_sale_loyalty,crm_support_collections,crm_support_sale)
+#                     (default: crm_lifecycle,crm_collections,crm_support_ext,crm_lifecycle_sale_loyalty,crm_support_collections,crm_support_sale,crm_collections_sale)
 #   ADDONS_DIR        directory holding those addons (default: repo root)
 #   OCA_ADDONS_DIR    where ensure_oca_addons installs the pinned OCA wheels of
 #                     requirements-oca.txt (default: <repo>/.cache/oca-addons);
@@ -15,7 +15,7 @@
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export REPO_ROOT
-DEFAULT_ADDONS="crm_lifecycle,crm_collections,crm_support_ext,crm_lifecycle_sale_loyalty,crm_support_collections,crm_support_sale"
+DEFAULT_ADDONS="crm_lifecycle,crm_collections,crm_support_ext,crm_lifecycle_sale_loyalty,crm_support_collections,crm_support_sale,crm_collections_sale"
 ADDONS="${ADDONS:-$DEFAULT_ADDONS}"
 ADDONS_DIR="${ADDONS_DIR:-$REPO_ROOT}"
 PYTHON="${PYTHON:-python3}"

@@ -24,3 +24,10 @@ from . import crm_collections_line_send
 from . import crm_collections_line_charge
 from . import crm_collections_run_send
 from . import mail_mail
+from . import crm_collections_aging
+from . import crm_collections_workspace
+from . import crm_collections_run_workspace
+from . import crm_collections_kpi_monthly
+from . import crm_collections_kpi_aging
+from . import crm_collections_kpi_dunning
+from . import crm_collections_demo

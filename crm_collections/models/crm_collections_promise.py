@@ -81,7 +81,9 @@ class CrmCollectionsPromise(models.Model):
         message_post); a broken promise makes the customer escalate faster
         (see the policy's ``poor_payer_fewer_days``)."""
         today = today or fields.Date.context_today(self)
-        promises = self.sudo().search([("state", "=", "open")])
+        # every company's promises and receivables, whoever runs the job
+        self = self.sudo()
+        promises = self.search([("state", "=", "open")])
         if not promises:
             return
         moves = promises.move_ids

@@ -10,3 +10,7 @@ from . import test_letter
 from . import test_charge
 from . import test_tour
 from . import test_send_queries
+from . import test_aging
+from . import test_workspace
+from . import test_collections_kpi
+from . import test_workspace_tour

@@ -1,0 +1,21 @@
+from odoo import api, models
+
+
+class CrmCollectionsRun(models.Model):
+    """Refresh the collections workspace after each dunning run and after the
+    daily job (kept out of crm_collections_run.py, already long)."""
+
+    _inherit = "crm.collections.run"
+
+    def _collections_generate(self, commit=False):
+        result = super()._collections_generate(commit=commit)
+        self.env["crm.collections.workspace"].sudo()._collections_refresh_workspace(
+            self.company_id
+        )
+        return result
+
+    @api.model
+    def _cron_collections_run(self, today=None):
+        runs = super()._cron_collections_run(today=today)
+        self.env["crm.collections.workspace"].sudo()._collections_refresh_workspace()
+        return runs

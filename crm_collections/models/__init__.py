@@ -8,3 +8,12 @@ from . import crm_collections_promise
 from . import crm_collections_dispute
 from . import res_partner
 from . import account_move
+from . import res_company
+from . import res_config_settings
+from . import crm_lifecycle_profile
+from . import crm_collections_risk_history
+from . import crm_lifecycle_step_payment
+from . import crm_lifecycle_step_financial_risk
+from . import crm_lifecycle_churn_payment
+from . import crm_lifecycle_run
+from . import res_partner_risk

@@ -18,6 +18,7 @@
         "views/crm_collections_policy_views.xml",
         "views/crm_collections_pause_views.xml",
         "views/res_partner_views.xml",
+        "views/crm_collections_risk_views.xml",
         "views/crm_collections_menus.xml",
     ],
     "demo": ["demo/crm_collections_demo.xml"],

@@ -17,3 +17,4 @@ from . import crm_lifecycle_step_financial_risk
 from . import crm_lifecycle_churn_payment
 from . import crm_lifecycle_run
 from . import res_partner_risk
+from . import crm_collections_line_risk

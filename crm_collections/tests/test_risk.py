@@ -294,3 +294,24 @@ class TestFinancialRisk(PaymentFixture):
         before = Trigger.search_count([("cron_id", "=", cron.id)])
         self.LifecycleRun._cron_lifecycle_scoring(today=self.TODAY)
         self.assertGreater(Trigger.search_count([("cron_id", "=", cron.id)]), before)
+
+    def test_dunning_line_shows_customer_scores(self):
+        """The collector sees the customer's risk, churn risk and value on
+        the dunning line."""
+        self._score()
+        profile = self._profile(self.payer)
+        line = self.Line.search([("partner_id", "=", self.payer.id)])
+        self.assertEqual(line.customer_profile_id, profile)
+        self.assertRecordValues(
+            line,
+            [
+                {
+                    "customer_risk_score": RAW,
+                    "customer_risk_level": "medium",
+                    "customer_churn_risk": profile.churn_risk,
+                    "customer_churn_level": profile.churn_level,
+                    "customer_predicted_clv": profile.predicted_clv,
+                }
+            ],
+        )
+        self.assertIn("Payment habit", line.customer_risk_explanation)

@@ -125,9 +125,7 @@ def components(
 def raw_score(values, weights):
     """0-100 before mitigation: the weighted mean of the components that
     apply (None: no weight); None when no weight applies."""
-    total = sum(
-        weights.of(code) for code in COMPONENTS if values.get(code) is not None
-    )
+    total = sum(weights.of(code) for code in COMPONENTS if values.get(code) is not None)
     if total <= 0:
         return None
     weighted = sum(

@@ -48,8 +48,7 @@ class CrmCollectionsLine(models.Model):
         string="Predicted Lifetime Value",
         currency_field="currency_id",
         compute="_compute_customer_scores",
-        help="The margin the customer is expected to bring, as of the last "
-        "scoring.",
+        help="The margin the customer is expected to bring, as of the last scoring.",
     )
 
     @api.depends("partner_id", "company_id")

@@ -87,7 +87,6 @@ class CrmLifecycleProfile(models.Model):
     financial_risk_history_ids = fields.One2many(
         comodel_name="crm.collections.risk.history",
         inverse_name="profile_id",
-        string="Financial Risk History",
     )
 
     @api.model
@@ -112,7 +111,7 @@ class CrmLifecycleProfile(models.Model):
         labels = self._collections_risk_labels()
         for profile in self:
             data = profile.financial_risk_components or {}
-            if not data or profile.financial_risk_score is False:
+            if not data:
                 profile.financial_risk_explanation = False
                 continue
             company = profile.company_id
@@ -171,6 +170,4 @@ class CrmLifecycleProfile(models.Model):
                     score=score,
                     clv=currency.format(profile.predicted_clv),
                 )
-            profile.financial_risk_explanation = "\n".join(
-                [*lines, *details, summary]
-            )
+            profile.financial_risk_explanation = "\n".join([*lines, *details, summary])

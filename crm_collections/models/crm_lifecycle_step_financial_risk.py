@@ -140,7 +140,8 @@ class CrmLifecycleScoring(models.AbstractModel):
                 row,
             ),
             "dunning": SQL(
-                "ROUND(LEAST(1, GREATEST(0, COALESCE(%s.payment_dunning_share, 0))), 2)",
+                "ROUND(LEAST(1, GREATEST(0, "
+                "COALESCE(%s.payment_dunning_share, 0))), 2)",
                 row,
             ),
         }
@@ -245,9 +246,7 @@ class CrmLifecycleScoring(models.AbstractModel):
             mitigation=weights.clv_mitigation,
             row=row,
         )
-        return SQL(
-            "((%s.financial_risk_raw * (100 - %s) + 50) / 100)", row, points
-        )
+        return SQL("((%s.financial_risk_raw * (100 - %s) + 50) / 100)", row, points)
 
     @api.model
     def _scoring_keep_financial_risk(self, ctx):
@@ -256,9 +255,10 @@ class CrmLifecycleScoring(models.AbstractModel):
         level differs from today's by the stored lifetime value (a customer
         whose value changes is scored for that anyway)."""
         ctx.step_keys["financial_risk"] = self._collections_risk_key(ctx)
-        if ctx.previous_step_keys.get("financial_risk") != ctx.step_keys[
-            "financial_risk"
-        ]:
+        if (
+            ctx.previous_step_keys.get("financial_risk")
+            != ctx.step_keys["financial_risk"]
+        ):
             return SQL("TRUE")
         _weights, medium, high = self._collections_risk_config(ctx)
         score = self._collections_risk_score_sql(ctx, SQL("w"), SQL("p.predicted_clv"))

@@ -149,7 +149,8 @@ class CrmLifecycleScoring(models.AbstractModel):
             SELECT src.partner_id,
                    ROUND(pay.late, 1),
                    ROUND(pay.to_pay, 1),
-                   CASE WHEN pay.paid IS NOT NULL THEN ROUND(COALESCE(pay.on_time, 0), 3) END,
+                   CASE WHEN pay.paid IS NOT NULL
+                        THEN ROUND(COALESCE(pay.on_time, 0), 3) END,
                    open_items.amount,
                    open_items.days,
                    ROUND(promises.kept, 3),

@@ -108,7 +108,9 @@ class ResCompany(models.Model):
                 )
             if company.lifecycle_churn_weight_payment < 0:
                 raise ValidationError(
-                    self.env._("The churn weight of payment problems cannot be negative.")
+                    self.env._(
+                        "The churn weight of payment problems cannot be negative."
+                    )
                 )
 
     def _collections_risk_weights(self):

@@ -93,15 +93,21 @@ class PaymentFixture(CollectionsCommon):
         ).create(vals)._create_payments()
 
     def _profile(self, partner, company=None):
-        return self.env["crm.lifecycle.profile"].sudo().search(
-            [
-                ("partner_id", "=", partner.id),
-                ("company_id", "=", (company or self.company).id),
-            ]
+        return (
+            self.env["crm.lifecycle.profile"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", partner.id),
+                    ("company_id", "=", (company or self.company).id),
+                ]
+            )
         )
 
     def _score(self, today=None, company=None):
-        self.Scoring._scoring_score_company(company or self.company, today or self.TODAY)
+        self.Scoring._scoring_score_company(
+            company or self.company, today or self.TODAY
+        )
         self.env.invalidate_all()
 
 

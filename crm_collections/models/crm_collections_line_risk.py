@@ -18,6 +18,7 @@ class CrmCollectionsLine(models.Model):
         comodel_name="crm.lifecycle.profile",
         string="Customer Lifecycle",
         compute="_compute_customer_profile_id",
+        groups="crm_lifecycle.group_lifecycle_user",
         help="The customer's lifecycle profile in the line's company.",
     )
     customer_risk_score = fields.Integer(
@@ -51,24 +52,37 @@ class CrmCollectionsLine(models.Model):
         help="The margin the customer is expected to bring, as of the last scoring.",
     )
 
-    @api.depends("partner_id", "company_id")
-    def _compute_customer_profile_id(self):
-        profiles = self.env["crm.lifecycle.profile"].search(
-            [
-                ("partner_id", "in", self.partner_id.ids),
-                ("company_id", "in", self.company_id.root_id.ids),
-            ]
+    def _collections_customer_profiles(self):
+        """``{line: profile}`` (as superuser: accountants read the lines,
+        not necessarily the lifecycle profiles)."""
+        profiles = (
+            self.env["crm.lifecycle.profile"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self.partner_id.ids),
+                    ("company_id", "in", self.company_id.root_id.ids),
+                ]
+            )
         )
         by_key = {(p.partner_id.id, p.company_id.id): p for p in profiles}
-        for line in self:
-            line.customer_profile_id = by_key.get(
-                (line.partner_id.id, line.company_id.root_id.id), False
-            )
+        empty = self.env["crm.lifecycle.profile"].sudo()
+        return {
+            line: by_key.get((line.partner_id.id, line.company_id.root_id.id), empty)
+            for line in self
+        }
 
-    @api.depends("customer_profile_id")
-    def _compute_customer_scores(self):
+    @api.depends("partner_id", "company_id")
+    def _compute_customer_profile_id(self):
+        profiles = self._collections_customer_profiles()
         for line in self:
-            profile = line.customer_profile_id
+            line.customer_profile_id = profiles[line].id
+
+    @api.depends("partner_id", "company_id")
+    def _compute_customer_scores(self):
+        profiles = self._collections_customer_profiles()
+        for line in self:
+            profile = profiles[line]
             line.customer_risk_score = profile.financial_risk_score
             line.customer_risk_level = profile.financial_risk_level
             line.customer_risk_explanation = profile.financial_risk_explanation

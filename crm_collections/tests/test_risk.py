@@ -315,3 +315,16 @@ class TestFinancialRisk(PaymentFixture):
             ],
         )
         self.assertIn("Payment habit", line.customer_risk_explanation)
+        # an accountant (read-only) reads the line's scores, not the profile
+        accountant = new_test_user(
+            self.env,
+            login="risk_accountant",
+            groups="account.group_account_readonly",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        line = line.with_user(accountant)
+        line.invalidate_recordset()
+        self.assertEqual(line.customer_risk_score, RAW)
+        with self.assertRaises(AccessError):
+            self._profile(self.payer).with_user(accountant).read(["overdue_amount"])

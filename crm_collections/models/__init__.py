@@ -8,13 +8,13 @@ from . import crm_collections_promise
 from . import crm_collections_dispute
 from . import res_partner
 from . import account_move
-from . import res_company
-from . import res_config_settings
-from . import crm_lifecycle_profile
+from . import res_company_risk
+from . import res_config_settings_risk
+from . import crm_lifecycle_profile_risk
 from . import crm_collections_risk_history
 from . import crm_lifecycle_step_payment
 from . import crm_lifecycle_step_financial_risk
 from . import crm_lifecycle_churn_payment
-from . import crm_lifecycle_run
+from . import crm_lifecycle_run_dunning
 from . import res_partner_risk
 from . import crm_collections_line_risk

@@ -3,7 +3,7 @@
 # pylint: disable=consider-merging-classes-inherited
 from odoo import api, fields, models
 
-from .crm_lifecycle_profile import RISK_LEVELS
+from .crm_lifecycle_profile_risk import RISK_LEVELS
 
 
 class CrmCollectionsLine(models.Model):

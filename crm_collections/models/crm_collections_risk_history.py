@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from odoo.addons.crm_lifecycle.models.crm_lifecycle_history import insert_rows
 
-from .crm_lifecycle_profile import RISK_LEVELS
+from .crm_lifecycle_profile_risk import RISK_LEVELS
 
 # Columns of a row given to :meth:`_collections_create_history`.
 RISK_HISTORY_KEYS = {

@@ -10,7 +10,7 @@ from odoo.addons.crm_lifecycle.models.crm_lifecycle_scoring import (
 )
 
 from ..lib import risk_rules
-from .res_company import RISK_WEIGHT_FIELDS
+from .res_company_risk import RISK_WEIGHT_FIELDS
 
 # Decided per batch in Python: the mitigation needs the predicted lifetime
 # value, itself decided in the value step's batch part.

@@ -85,11 +85,11 @@ class ResPartner(models.Model):
         partner_filter = SQL()
         if partner_ids is not None:
             partner_filter = SQL(
-                "AND partner.commercial_partner_id = ANY(%s)", list(partner_ids)
+                "AND move.commercial_partner_id = ANY(%s)", list(partner_ids)
             )
         return SQL(
             """
-            SELECT partner.commercial_partner_id AS partner_id,
+            SELECT move.commercial_partner_id AS partner_id,
                    apr.amount AS amount,
                    GREATEST(apr.max_date - aml.date_maturity, 0) AS days_late,
                    GREATEST(apr.max_date - COALESCE(move.invoice_date, aml.date), 0)
@@ -99,12 +99,12 @@ class ResPartner(models.Model):
               JOIN account_move move ON move.id = aml.move_id
               JOIN account_move_line credit ON credit.id = apr.credit_move_id
               JOIN account_move credit_move ON credit_move.id = credit.move_id
-              JOIN res_partner partner ON partner.id = aml.partner_id
               JOIN res_company comp ON comp.id = aml.company_id
               JOIN account_account acc ON acc.id = aml.account_id
              WHERE acc.account_type = 'asset_receivable'
                AND move.move_type = 'out_invoice'
                AND move.state = 'posted'
+               AND move.commercial_partner_id IS NOT NULL
                AND credit_move.move_type <> 'out_refund'
                AND aml.date_maturity IS NOT NULL
                AND (comp.id = %(company)s

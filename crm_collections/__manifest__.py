@@ -27,6 +27,7 @@
         "views/crm_collections_kpi_views.xml",
         "data/spreadsheet_dashboard_data.xml",
         "report/crm_collections_aging_report.xml",
+        "views/crm_collections_risk_views.xml",
         "views/crm_collections_menus.xml",
         "views/crm_collections_portal_views.xml",
         "views/crm_collections_portal_templates.xml",

@@ -31,3 +31,13 @@ from . import crm_collections_kpi_monthly
 from . import crm_collections_kpi_aging
 from . import crm_collections_kpi_dunning
 from . import crm_collections_demo
+from . import res_company_risk
+from . import res_config_settings_risk
+from . import crm_lifecycle_profile_risk
+from . import crm_collections_risk_history
+from . import crm_lifecycle_step_payment
+from . import crm_lifecycle_step_financial_risk
+from . import crm_lifecycle_churn_payment
+from . import crm_lifecycle_run_dunning
+from . import res_partner_risk
+from . import crm_collections_line_risk

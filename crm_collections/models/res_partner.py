@@ -75,52 +75,77 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _collections_payment_record_sql(self, company, today, partner_ids=None):
-        """SQL of the payment record: one row ``(partner_id, avg_days_late,
-        amount)`` per commercial partner of ``company`` (and its branches).
-
-        The payment record is the amount-weighted average number of days
-        customer invoices were paid late over the 12 months before ``today``:
-        for each reconciliation (``account_partial_reconcile``) whose
-        ``max_date`` falls in that window and whose debit side is a
-        receivable line of a posted customer invoice, the days late are
-        ``max(0, max_date - date_maturity)``, weighted by the reconciled
-        amount (company currency). Early or on-time payments count as 0.
-        Used as a sub-query by the dunning generation.
-        """
+    def _collections_payment_lines_sql(self, company, today, partner_ids=None):
+        """SQL of the payments behind the payment record: one row
+        ``(partner_id, amount, days_late, days_to_pay)`` per reconciliation
+        (``account_partial_reconcile``) whose ``max_date`` falls in the 12
+        months before ``today`` and whose debit side is a receivable line of
+        a posted customer invoice of ``company`` (or of its branches), for
+        the invoice's commercial partner. ``amount`` is the reconciled amount
+        in company currency, ``days_late`` ``max(0, max_date -
+        date_maturity)``, ``days_to_pay`` ``max(0, max_date -
+        invoice_date)``. Reconciliations with a credit note are left out: a
+        credit note is not a payment. Shared by the dunning (the payment
+        record) and the scoring step ``payment`` (payment behaviour)."""
         partner_filter = SQL()
         if partner_ids is not None:
             partner_filter = SQL(
-                "AND partner.commercial_partner_id = ANY(%s)", list(partner_ids)
+                "AND move.commercial_partner_id = ANY(%s)", list(partner_ids)
             )
         return SQL(
             """
-            SELECT partner.commercial_partner_id AS partner_id,
-                   SUM(GREATEST(apr.max_date - aml.date_maturity, 0) * apr.amount)
-                       / NULLIF(SUM(apr.amount), 0) AS avg_days_late,
-                   SUM(apr.amount) AS amount
+            SELECT move.commercial_partner_id AS partner_id,
+                   apr.amount AS amount,
+                   GREATEST(apr.max_date - aml.date_maturity, 0) AS days_late,
+                   GREATEST(apr.max_date - COALESCE(move.invoice_date, aml.date), 0)
+                       AS days_to_pay
               FROM account_partial_reconcile apr
               JOIN account_move_line aml ON aml.id = apr.debit_move_id
               JOIN account_move move ON move.id = aml.move_id
-              JOIN res_partner partner ON partner.id = aml.partner_id
+              JOIN account_move_line credit ON credit.id = apr.credit_move_id
+              JOIN account_move credit_move ON credit_move.id = credit.move_id
               JOIN res_company comp ON comp.id = aml.company_id
               JOIN account_account acc ON acc.id = aml.account_id
              WHERE acc.account_type = 'asset_receivable'
                AND move.move_type = 'out_invoice'
                AND move.state = 'posted'
+               AND move.commercial_partner_id IS NOT NULL
+               AND credit_move.move_type <> 'out_refund'
                AND aml.date_maturity IS NOT NULL
                AND (comp.id = %(company)s
                     OR comp.parent_path LIKE %(path)s)
                AND apr.max_date > %(since)s
                AND apr.max_date <= %(today)s
                %(partner_filter)s
-             GROUP BY partner.commercial_partner_id
             """,
             company=company.id,
             path=f"{company.parent_path}%",
             since=fields.Date.subtract(today, days=PAYMENT_RECORD_DAYS),
             today=today,
             partner_filter=partner_filter,
+        )
+
+    @api.model
+    def _collections_payment_record_sql(self, company, today, partner_ids=None):
+        """SQL of the payment record: one row ``(partner_id, avg_days_late,
+        amount)`` per commercial partner of ``company`` (and its branches).
+
+        The payment record is the amount-weighted average number of days
+        customer invoices were paid late over the 12 months before ``today``,
+        over the payments of :meth:`_collections_payment_lines_sql` (credit
+        notes excluded): early or on-time payments count as 0. Used as a
+        sub-query by the dunning generation.
+        """
+        return SQL(
+            """
+            SELECT pay.partner_id,
+                   SUM(pay.days_late * pay.amount) / NULLIF(SUM(pay.amount), 0)
+                       AS avg_days_late,
+                   SUM(pay.amount) AS amount
+              FROM (%s) pay
+             GROUP BY pay.partner_id
+            """,
+            self._collections_payment_lines_sql(company, today, partner_ids),
         )
 
     @api.model

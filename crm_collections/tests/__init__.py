@@ -14,3 +14,5 @@ from . import test_aging
 from . import test_workspace
 from . import test_collections_kpi
 from . import test_workspace_tour
+from . import test_payment_behaviour
+from . import test_risk

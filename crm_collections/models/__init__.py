@@ -13,6 +13,7 @@ from . import crm_collections_dispute_portal
 from . import crm_collections_promise_portal
 from . import crm_collections_hold
 from . import crm_collections_hold_trigger
+from . import crm_collections_hold_trigger_risk
 from . import crm_collections_hold_lift
 from . import crm_collections_run_hold
 from . import res_company_hold
@@ -26,6 +27,7 @@ from . import crm_collections_run_send
 from . import mail_mail
 from . import crm_collections_aging
 from . import crm_collections_workspace
+from . import crm_collections_workspace_risk
 from . import crm_collections_run_workspace
 from . import crm_collections_kpi_monthly
 from . import crm_collections_kpi_aging

@@ -29,6 +29,8 @@ class CrmCollectionsRun(models.Model):
                 [
                     "|",
                     ("crm_collections_hold_days_overdue", ">", 0),
+                    "|",
+                    ("crm_collections_hold_risk_score", ">", 0),
                     ("account_use_credit_limit", "=", True),
                 ]
             )

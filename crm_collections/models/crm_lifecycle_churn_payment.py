@@ -29,7 +29,10 @@ class CrmLifecycleScoring(models.AbstractModel):
           problems foretell churn whatever the customer is worth): 1 from
           the company's high threshold, 0.5 from its medium one;
         - the promises to pay broken in 12 months: 1 counts 0.5, 2 count
-          0.75...
+          0.75...;
+        - an active credit hold of the customer in the company or one of its
+          branches: 1 (read from ``crm_collections_hold``, whose partial
+          unique index on the active holds serves the lookup).
         """
         company = ctx.company
         return [
@@ -44,6 +47,15 @@ class CrmLifecycleScoring(models.AbstractModel):
             SQL(
                 "1 - POWER(0.5::numeric, COALESCE(%s.payment_broken_promises, 0))",
                 row,
+            ),
+            SQL(
+                """CASE WHEN EXISTS (
+                        SELECT 1 FROM crm_collections_hold hold
+                         WHERE hold.partner_id = %(row)s.partner_id
+                           AND hold.company_id = ANY(%(companies)s)
+                           AND hold.state = 'active') THEN 1 ELSE 0 END""",
+                row=row,
+                companies=ctx.company_ids,
             ),
         ]
 
@@ -67,9 +79,19 @@ class CrmLifecycleScoring(models.AbstractModel):
         return super()._lifecycle_churn_components() + [
             ChurnComponent(
                 "payment_problems",
-                self.env._("Payment problems (financial risk, broken promises)"),
+                self.env._(
+                    "Payment problems (financial risk, broken promises, credit hold)"
+                ),
                 "lifecycle_churn_weight_payment",
                 self._collections_churn_payment_sql,
                 reads=tuple(self._collections_churn_payment_reads()),
             )
         ]
+
+    @api.model
+    def _scoring_flush(self):
+        result = super()._scoring_flush()
+        self.env["crm.collections.hold"].flush_model(
+            ["partner_id", "company_id", "state"]
+        )
+        return result

@@ -7,3 +7,6 @@ class ResConfigSettings(models.TransientModel):
     crm_collections_hold_days_overdue = fields.Integer(
         related="company_id.crm_collections_hold_days_overdue", readonly=False
     )
+    crm_collections_hold_risk_score = fields.Integer(
+        related="company_id.crm_collections_hold_risk_score", readonly=False
+    )

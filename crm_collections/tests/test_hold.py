@@ -272,3 +272,32 @@ class TestHold(CollectionsCommon):
 
         count(1, "Warm-up")  # caches
         self.assertEqual(count(2, "Few"), count(12, "Many"))
+
+    def test_workspace_shows_and_filters_holds(self):
+        held = self._customer("Held Ltd")
+        free = self._customer("Free Ltd")
+        self._overdue_batch([(held, 20, 100.0), (free, 20, 100.0)])
+        hold = self.Hold._collections_put_on_hold(
+            held, self.company, "manual", "Cheque returned"
+        )
+        Workspace = self.env["crm.collections.workspace"]
+        Workspace._collections_refresh_workspace(self.company)
+        rows = Workspace.search(
+            [
+                ("partner_id", "in", (held | free).ids),
+                ("company_id", "=", self.company.id),
+            ]
+        )
+        self.assertEqual(len(rows), 2)
+        on_hold = rows.filtered_domain([("on_hold", "=", True)])
+        self.assertEqual(on_hold.partner_id, held)
+        self.assertEqual(on_hold.hold_id, hold)
+        self.assertEqual(
+            Workspace.search([("id", "in", rows.ids), ("on_hold", "=", True)]), on_hold
+        )
+        self.assertEqual(
+            Workspace.search(
+                [("id", "in", rows.ids), ("on_hold", "=", False)]
+            ).partner_id,
+            free,
+        )

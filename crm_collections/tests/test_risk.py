@@ -196,6 +196,52 @@ class TestFinancialRisk(PaymentFixture):
         self._score()
         self.assertNotIn("payment_problems", self._profile(quiet).churn_components)
 
+    def test_hold_by_risk_score(self):
+        """The payer scores 61 (medium) with 1000 overdue: a threshold of 60
+        puts it on hold, 62 does not; paying everything lifts the hold."""
+        Hold = self.env["crm.collections.hold"]
+        self._score()
+        self.assertEqual(self._profile(self.payer).financial_risk_score, RAW)
+        self.company.crm_collections_hold_risk_score = RAW + 1
+        created, __ = Hold._collections_evaluate_holds(self.company, self.TODAY)
+        self.assertNotIn(self.payer, created.partner_id)
+        self.company.crm_collections_hold_risk_score = RAW
+        created, __ = Hold._collections_evaluate_holds(self.company, self.TODAY)
+        hold = created.filtered(lambda h: h.partner_id == self.payer)
+        self.assertEqual(hold.reason, "risk")
+        self.assertEqual(hold.amount, 1000.0)
+        self.assertIn(f"Financial risk {RAW}/100", hold.details)
+        # idempotent
+        created, __ = Hold._collections_evaluate_holds(self.company, self.TODAY)
+        self.assertFalse(created)
+        # the score falls under the threshold at the next scoring: lifted
+        self.company.crm_collections_hold_risk_score = RAW + 1
+        __, lifted = Hold._collections_evaluate_holds(self.company, self.TODAY)
+        self.assertEqual(lifted, hold)
+        with self.assertRaises(ValidationError):
+            self.company.crm_collections_hold_risk_score = 101
+
+    def test_credit_hold_in_churn_component(self):
+        """A customer with an overdue invoice and a low financial risk gets
+        the payment-problems churn component only once it is on hold."""
+        self.company.lifecycle_churn_weight_payment = 1.0
+        debtor = self._customer("Small Debtor")
+        self._overdue(debtor, 5, 10.0, invoice_date=self.TODAY - timedelta(days=20))
+        # a large invoice not yet due: 10 overdue is nothing to its revenue
+        self._overdue(
+            debtor, -20, 100000.0, invoice_date=self.TODAY - timedelta(days=5)
+        )
+        self._score()
+        profile = self._profile(debtor)
+        self.assertEqual(profile.financial_risk_level, "low")
+        self.assertFalse((profile.churn_components or {}).get("payment_problems"))
+        self.env["crm.collections.hold"]._collections_put_on_hold(
+            debtor, self.company, "manual", {debtor.id: "Cheque returned"}
+        )
+        self._score()
+        self.assertEqual(profile.churn_components["payment_problems"], 1)
+        self.assertIn("credit hold", profile.churn_explanation)
+
     def test_users_cannot_write_engine_fields(self):
         collector = new_test_user(
             self.env,

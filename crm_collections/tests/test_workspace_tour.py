@@ -51,6 +51,10 @@ class TestCollectionsWorkspaceTour(HttpCase):
             ]
         )
         cls.moves.action_post()
+        # their financial risk, which the collector reads in the workspace
+        (cls.slow | cls.recent)._lifecycle_get_profiles(
+            cls.company.root_id
+        )._lifecycle_recompute()
         cls.env["crm.collections.workspace"]._collections_refresh_workspace()
 
     def test_workspace_promise(self):

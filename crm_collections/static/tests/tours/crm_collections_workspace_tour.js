@@ -33,7 +33,11 @@ registry.category("web_tour.tours").add("crm_collections_workspace", {
             content: "Its aging is shown",
             trigger: ".o_form_view .o_field_widget[name=amount_61_90]:contains(700)",
         },
-        // The lead adds "reads the risk explanation" here after the merge.
+        {
+            content: "Read why the customer is a financial risk",
+            trigger:
+                ".o_form_view .o_field_widget[name=financial_risk_explanation]:contains(usual balance)",
+        },
         {
             content: "Record a promise to pay",
             trigger: "button[name=action_record_promise]",

@@ -88,6 +88,28 @@ class TestFinancialRisk(PaymentFixture):
             explanation,
         )
 
+    def test_hand_computed_at_the_next_bucket(self):
+        """The fixture 15 days later: invoice C 60 days overdue, still the
+        31-60 bucket (0.5); invoice E (300, due TODAY+10) is overdue too:
+        overdue 1300 / (2 x 953.42) = 0.68; the rest is unchanged (same
+        12-month and 90-day windows): (0.68 + 0.5 + 0.84 + 0.5 x 0.5 + 0.5 x
+        0.67) / 4 = 0.651 -> 65. A day later, 61 days: 0.75, 0.714 -> 71."""
+        self._score(today=self.TODAY + timedelta(days=15))
+        profile = self._profile(self.payer)
+        expected = {**COMPONENTS, "overdue": 0.68}
+        components = profile.financial_risk_components
+        self.assertEqual(
+            {code: components[code] for code in risk_rules.COMPONENTS}, expected
+        )
+        self.assertEqual(profile.financial_risk_score, 65)
+        self._score(today=self.TODAY + timedelta(days=16))
+        components = profile.financial_risk_components
+        self.assertEqual(
+            {code: components[code] for code in risk_rules.COMPONENTS},
+            {**expected, "days_overdue": 0.75},
+        )
+        self.assertEqual(profile.financial_risk_score, 71)
+
     def test_payment_habit_without_record_has_no_weight(self):
         """A customer with an overdue invoice but no payment: the habit does
         not apply. 100 overdue, no revenue in 12 months (the invoice is 400

@@ -17,8 +17,21 @@ from dataclasses import dataclass
 
 # Components, in the order of the explanation.
 COMPONENTS = ("overdue", "days_overdue", "payment_habit", "broken_promises", "dunning")
-# Days overdue at which ``days_overdue`` reaches 1 (the "over 90 days" bucket).
-DAYS_OVERDUE_FULL = 90
+# ``days_overdue`` by aging bucket of the longest days overdue: (bucket key,
+# last day of the bucket, value); past the last day of the last bounded
+# bucket, the "over 90 days" bucket is 1. A step, not a slope: the component
+# changes only when the customer crosses a boundary, so the nightly scoring
+# does not rewrite every overdue customer every day. The keys and boundaries
+# are those of the receivables aging (``crm.collections.aging``: ``BUCKETS``
+# and ``bucket_sql``, an Odoo model this plain module does not import): keep
+# them the same.
+DAYS_OVERDUE_BUCKETS = (
+    ("current", 0, 0.0),
+    ("1_30", 30, 0.25),
+    ("31_60", 60, 0.5),
+    ("61_90", 90, 0.75),
+)
+DAYS_OVERDUE_OVER = ("over_90", None, 1.0)
 # Average days paid late at which the lateness half of ``payment_habit`` is 1.
 DAYS_LATE_FULL = 30
 # The usual balance assumes at least this many days to pay.
@@ -74,8 +87,33 @@ def overdue_component(overdue_amount, revenue_12m, days_to_pay_avg):
     return round_half_up(min(1.0, overdue / (USUAL_BALANCE_MULTIPLE * usual)), 2)
 
 
-def days_overdue_component(overdue_days_max):
-    return round_half_up(min(1.0, max(0, overdue_days_max or 0) / DAYS_OVERDUE_FULL), 2)
+def _days_overdue_bucket(days):
+    days = max(0, int(days or 0))
+    for bucket in DAYS_OVERDUE_BUCKETS:
+        if days <= bucket[1]:
+            return bucket
+    return DAYS_OVERDUE_OVER
+
+
+def days_overdue_bucket(days):
+    """The aging bucket key of ``days`` overdue: ``current`` (0 or less),
+    ``1_30``, ``31_60``, ``61_90``, ``over_90``."""
+    return _days_overdue_bucket(days)[0]
+
+
+def days_overdue_component(days):
+    """The longest days overdue by aging bucket: 0 days 0, 1-30 days 0.25,
+    31-60 days 0.5, 61-90 days 0.75, over 90 days 1."""
+    return _days_overdue_bucket(days)[2]
+
+
+def days_overdue_component_bucket(value):
+    """The bucket key of a ``days_overdue`` component value (None when it is
+    no bucket's)."""
+    for key, _last, bucket_value in (*DAYS_OVERDUE_BUCKETS, DAYS_OVERDUE_OVER):
+        if bucket_value == value:
+            return key
+    return None
 
 
 def payment_habit_component(days_late_avg, on_time_share, has_record=True):
@@ -103,17 +141,19 @@ def components(
     overdue_amount,
     revenue_12m,
     days_to_pay_avg,
-    overdue_days_max,
+    days_overdue,
     days_late_avg,
     on_time_share,
     has_record,
     broken,
     level_share,
 ):
-    """``{code: value}`` of the five components."""
+    """``{code: value}`` of the five components; ``days_overdue`` is the
+    longest days overdue as of the scoring's day (the step computes it from
+    the profile's ``overdue_since``)."""
     return {
         "overdue": overdue_component(overdue_amount, revenue_12m, days_to_pay_avg),
-        "days_overdue": days_overdue_component(overdue_days_max),
+        "days_overdue": days_overdue_component(days_overdue),
         "payment_habit": payment_habit_component(
             days_late_avg, on_time_share, has_record
         ),

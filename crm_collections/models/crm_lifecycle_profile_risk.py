@@ -1,7 +1,12 @@
 # One concern per file (financial risk); other files of this addon may
 # inherit the same model.
 # pylint: disable=consider-merging-classes-inherited
+from datetime import timedelta
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
+from odoo.tools.misc import format_date
 
 from ..lib import risk_rules
 
@@ -47,12 +52,18 @@ class CrmLifecycleProfile(models.Model):
         help="Open amount of the customer's invoices past their due date, in "
         "company currency, as of the last scoring.",
     )
+    overdue_since = fields.Date(
+        readonly=True,
+        aggregator="min",
+        help="Due date of the oldest open invoice past its due date, as of the "
+        "last scoring. Empty when nothing is overdue.",
+    )
     overdue_days_max = fields.Integer(
         string="Longest Days Overdue",
-        readonly=True,
-        aggregator="max",
-        help="Days past its due date of the oldest open invoice, as of the "
-        "last scoring.",
+        compute="_compute_overdue_days_max",
+        search="_search_overdue_days_max",
+        help="Days past its due date of the oldest open invoice, today (from "
+        "Overdue Since). 0 when nothing is overdue.",
     )
     promise_kept_rate = fields.Float(
         string="Promises Kept",
@@ -92,6 +103,43 @@ class CrmLifecycleProfile(models.Model):
         inverse_name="profile_id",
     )
 
+    @api.depends("overdue_since")
+    @api.depends_context("tz")
+    def _compute_overdue_days_max(self):
+        today = fields.Date.context_today(self)
+        for profile in self:
+            since = profile.overdue_since
+            profile.overdue_days_max = max(0, (today - since).days) if since else 0
+
+    def _search_overdue_days_max(self, operator, value):
+        """Days overdue today as a domain on ``overdue_since``: more than N
+        days is due before today - N; 0 days is nothing overdue."""
+        if operator not in ("=", "!=", ">", ">=", "<", "<="):
+            raise UserError(
+                self.env._(
+                    "Longest Days Overdue cannot be searched with %(operator)s.",
+                    operator=operator,
+                )
+            )
+        days = int(value or 0)
+        limit = fields.Date.context_today(self) - timedelta(days=days)
+        # days = today - overdue_since: the comparison on the date is reversed
+        reverse = {"=": "=", "!=": "!=", ">": "<", ">=": "<=", "<": ">", "<=": ">="}
+        domain = [("overdue_since", reverse[operator], limit)]
+        zero_matches = {
+            "=": days == 0,
+            "!=": days != 0,
+            ">": 0 > days,
+            ">=": 0 >= days,
+            "<": 0 < days,
+            "<=": 0 <= days,
+        }[operator]
+        if zero_matches:
+            domain = expression.OR([domain, [("overdue_since", "=", False)]])
+        elif operator == "!=":
+            domain = expression.AND([domain, [("overdue_since", "!=", False)]])
+        return domain
+
     @api.model
     def _lifecycle_state_columns(self):
         """The risk level before the batch, for the risk history."""
@@ -107,11 +155,54 @@ class CrmLifecycleProfile(models.Model):
             "dunning": _("Dunning escalation (90 days)"),
         }
 
+    def _collections_scoring_dates(self):
+        """``{company_id: date}`` of the last finished scoring run of the
+        profiles' companies (one query)."""
+        groups = (
+            self.env["crm.lifecycle.run"]
+            .sudo()
+            ._read_group(
+                [("company_id", "in", self.company_id.ids), ("state", "=", "done")],
+                ["company_id"],
+                ["date:max"],
+            )
+        )
+        return {company.id: date for company, date in groups}
+
+    def _collections_days_overdue_detail(self, value, as_of):
+        """The explanation of the component ``days_overdue`` (``value``):
+        the days of the oldest open invoice as of ``as_of`` (the last scoring
+        run's day) and its aging bucket. When the days as of ``as_of`` fall
+        in another bucket than the component's (the profile was scored on
+        another day), the due date and the component's bucket only: the
+        explanation never contradicts the score."""
+        self.ensure_one()
+        _ = self.env._
+        aging = self.env["crm.collections.aging"]._fields["bucket"]
+        labels = dict(aging._description_selection(self.env))
+        bucket = labels.get(risk_rules.days_overdue_component_bucket(value), "")
+        days = max(0, (as_of - self.overdue_since).days)
+        due = format_date(self.env, self.overdue_since)
+        if risk_rules.days_overdue_component(days) == value:
+            return _(
+                "Oldest open invoice %(days)s days overdue (due %(due)s, %(bucket)s).",
+                days=days,
+                due=due,
+                bucket=bucket,
+            )
+        return _(
+            "Oldest open invoice due %(due)s (%(bucket)s at the last scoring).",
+            due=due,
+            bucket=bucket,
+        )
+
     @api.depends("financial_risk_components", "financial_risk_score")
     @api.depends_context("lang")
     def _compute_financial_risk_explanation(self):
         _ = self.env._
         labels = self._collections_risk_labels()
+        scoring_dates = self._collections_scoring_dates()
+        today = fields.Date.context_today(self)
         for profile in self:
             data = profile.financial_risk_components or {}
             if not data:
@@ -142,11 +233,11 @@ class CrmLifecycleProfile(models.Model):
                         usual=currency.format(data.get("usual_balance") or 0.0),
                     )
                 )
-            if data.get("days_overdue"):
+            if data.get("days_overdue") and profile.overdue_since:
                 details.append(
-                    _(
-                        "Oldest open invoice %(days)s days overdue.",
-                        days=profile.overdue_days_max,
+                    profile._collections_days_overdue_detail(
+                        data["days_overdue"],
+                        scoring_dates.get(profile.company_id.id) or today,
                     )
                 )
             if data.get("payment_habit") is not None:

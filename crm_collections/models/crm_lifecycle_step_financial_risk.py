@@ -56,7 +56,7 @@ class CrmLifecycleScoring(models.AbstractModel):
                     "payment_days_to_pay_avg",
                     "payment_on_time_share",
                     "overdue_amount",
-                    "overdue_days_max",
+                    "overdue_since",
                     "payment_paid_12m",
                     "payment_broken_promises",
                     "payment_dunning_share",
@@ -90,7 +90,8 @@ class CrmLifecycleScoring(models.AbstractModel):
         the rules' constants."""
         weights, medium, high = self._collections_risk_config(ctx)
         constants = (
-            risk_rules.DAYS_OVERDUE_FULL,
+            risk_rules.DAYS_OVERDUE_BUCKETS,
+            risk_rules.DAYS_OVERDUE_OVER,
             risk_rules.DAYS_LATE_FULL,
             risk_rules.MIN_DAYS_TO_PAY,
             risk_rules.USUAL_BALANCE_MULTIPLE,
@@ -102,9 +103,10 @@ class CrmLifecycleScoring(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _collections_risk_component_sql(self, row):
-        """``{code: SQL}`` of the components on the working row ``row``:
-        the SQL twin of :func:`~..lib.risk_rules.components`."""
+    def _collections_risk_component_sql(self, ctx, row):
+        """``{code: SQL}`` of the components on the working row ``row`` as
+        of the scoring's day: the SQL twin of
+        :func:`~..lib.risk_rules.components`."""
         usual = self._collections_usual_balance_sql(row)
         return {
             "overdue": SQL(
@@ -117,11 +119,8 @@ class CrmLifecycleScoring(models.AbstractModel):
                 usual=usual,
                 multiple=risk_rules.USUAL_BALANCE_MULTIPLE,
             ),
-            "days_overdue": SQL(
-                "ROUND(LEAST(1, GREATEST(0, COALESCE(%s.overdue_days_max, 0))"
-                "::numeric / %s), 2)",
-                row,
-                risk_rules.DAYS_OVERDUE_FULL,
+            "days_overdue": self._collections_days_overdue_sql(
+                SQL("(%s::date - %s.overdue_since)", ctx.date, row)
             ),
             "payment_habit": SQL(
                 """CASE WHEN %(row)s.payment_paid_12m IS NOT NULL
@@ -145,6 +144,21 @@ class CrmLifecycleScoring(models.AbstractModel):
                 row,
             ),
         }
+
+    @api.model
+    def _collections_days_overdue_sql(self, days):
+        """SQL twin of :func:`~..lib.risk_rules.days_overdue_component` on
+        the SQL expression ``days`` (NULL: nothing overdue, 0)."""
+        whens = SQL(" ").join(
+            SQL("WHEN %s <= %s THEN %s", days, last, value)
+            for _key, last, value in risk_rules.DAYS_OVERDUE_BUCKETS
+        )
+        return SQL(
+            "CASE WHEN %s IS NULL THEN 0 %s ELSE %s END",
+            days,
+            whens,
+            risk_rules.DAYS_OVERDUE_OVER[2],
+        )
 
     @api.model
     def _collections_usual_balance_sql(self, row):
@@ -175,7 +189,7 @@ class CrmLifecycleScoring(models.AbstractModel):
         mitigation and the components (with the figures the explanation
         needs)."""
         weights, _medium, _high = self._collections_risk_config(ctx)
-        expressions = self._collections_risk_component_sql(SQL("s"))
+        expressions = self._collections_risk_component_sql(ctx, SQL("s"))
         used = [code for code in risk_rules.COMPONENTS if weights.of(code) > 0]
         values = SQL(", ").join(
             SQL("(%s)::numeric AS %s", expressions[code], SQL.identifier(code))

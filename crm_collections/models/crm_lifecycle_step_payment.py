@@ -19,7 +19,7 @@ PAYMENT_PROFILE_COLUMNS = {
     "payment_days_to_pay_avg": "numeric",
     "payment_on_time_share": "numeric",
     "overdue_amount": "numeric",
-    "overdue_days_max": "int4",
+    "overdue_since": "date",
     "promise_kept_rate": "numeric",
 }
 # Working-table only, read by the financial risk and the churn component.
@@ -41,12 +41,14 @@ class CrmLifecycleScoring(models.AbstractModel):
     ``res.partner._collections_payment_lines_sql`` (the dunning's payment
     record, credit notes excluded): amount-weighted average days paid late
     and days to pay, share of the amount paid on time. As of the day: the
-    overdue amount and the longest days overdue of the open customer
-    invoices. From the promises to pay of the last 12 months: the share kept
-    and the number broken; from the dunning lines sent or to send in the last
+    overdue amount and the due date of the oldest overdue open customer
+    invoice (``overdue_since``: a date, not a number of days, so that it
+    does not change, and the profile is not rewritten, every day). From
+    the promises to pay of the last 12 months: the share kept and the
+    number broken; from the dunning lines sent or to send in the last
     90 days (yesterday's committed dunning: the scoring runs before it), the
     highest level reached. Customers without any of these get NULL (0 on
-    the profile).
+    the profile; no ``overdue_since``).
     """
 
     _inherit = "crm.lifecycle.scoring"
@@ -108,7 +110,7 @@ class CrmLifecycleScoring(models.AbstractModel):
             ), open_items AS (
                 SELECT move.commercial_partner_id AS partner_id,
                        SUM(aml.amount_residual) AS amount,
-                       MAX(%(today)s::date - aml.date_maturity) AS days
+                       MIN(aml.date_maturity) AS since
                   FROM account_move_line aml
                   JOIN account_move move ON move.id = aml.move_id
                   JOIN account_account acc ON acc.id = aml.account_id
@@ -152,7 +154,7 @@ class CrmLifecycleScoring(models.AbstractModel):
                    CASE WHEN pay.paid IS NOT NULL
                         THEN ROUND(COALESCE(pay.on_time, 0), 3) END,
                    open_items.amount,
-                   open_items.days,
+                   open_items.since,
                    ROUND(promises.kept, 3),
                    pay.paid,
                    promises.broken,

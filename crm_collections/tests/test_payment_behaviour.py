@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 
 from .common import CollectionsCommon
 
@@ -15,7 +15,7 @@ class PaymentFixture(CollectionsCommon):
       reconciled with it (excluded), 300 paid at TODAY-62 (on time, 18 days
       to pay);
     - open invoices C 800 due TODAY-45 and D 200 due TODAY-10 (overdue
-      1000, longest 45 days), E 300 not due yet;
+      1000, overdue since TODAY-45: 45 days), E 300 not due yet;
     - promises: one kept and one broken in the last 12 months, one broken
       before (not counted);
     - a dunning line at the second of three levels, sent 5 days ago.
@@ -124,7 +124,7 @@ class TestPaymentBehaviour(PaymentFixture):
                     "payment_days_to_pay_avg": 21.9,
                     "payment_on_time_share": 0.029,
                     "overdue_amount": 1000.0,
-                    "overdue_days_max": 45,
+                    "overdue_since": self.TODAY - timedelta(days=45),
                     "promise_kept_rate": 0.5,
                     "revenue_12m": 11600.0,
                 }
@@ -156,6 +156,7 @@ class TestPaymentBehaviour(PaymentFixture):
                     "payment_days_late_avg": 0.0,
                     "payment_on_time_share": 0.0,
                     "overdue_amount": 0.0,
+                    "overdue_since": False,
                     "overdue_days_max": 0,
                     "promise_kept_rate": 0.0,
                     "financial_risk_level": False,
@@ -169,10 +170,21 @@ class TestPaymentBehaviour(PaymentFixture):
         self._score()
         Partner = self.env["res.partner"]
         self.assertEqual(self.payer.collections_overdue_amount, 1000.0)
-        self.assertEqual(self.payer.collections_overdue_days_max, 45)
-        self.assertIn(
-            self.payer, Partner.search([("collections_overdue_days_max", ">", 30)])
-        )
+        # the days are counted from the stored date to the reader's today
+        with freeze_time(self.TODAY):
+            self.env.invalidate_all()
+            self.assertEqual(self.payer.collections_overdue_days_max, 45)
+            self.assertIn(
+                self.payer,
+                Partner.search([("collections_overdue_days_max", ">", 30)]),
+            )
+            self.assertNotIn(
+                self.payer,
+                Partner.search([("collections_overdue_days_max", "<", 45)]),
+            )
+        with freeze_time(self.TODAY + timedelta(days=10)):
+            self.env.invalidate_all()
+            self.assertEqual(self.payer.collections_overdue_days_max, 55)
         self.assertIn(
             self.payer,
             Partner.search([("collections_risk_level", "=", "medium")]),
@@ -183,3 +195,34 @@ class TestPaymentBehaviour(PaymentFixture):
             ["overdue_amount:sum"],
         )
         self.assertIn(("medium", 1000.0), [(g[0], g[1]) for g in groups])
+
+    @freeze_time("2026-06-30")
+    def test_search_days_overdue(self):
+        """``overdue_days_max`` is not stored: its search translates the
+        days into a domain on ``overdue_since`` (0 days: nothing overdue)."""
+        quiet = self._customer("Quiet")
+        self._overdue(quiet, -20, 100.0, invoice_date=self.TODAY - timedelta(days=5))
+        self._score()
+        Profile = self.env["crm.lifecycle.profile"]
+        payer, quiet = self._profile(self.payer), self._profile(quiet)
+        both = payer | quiet
+        for operator, days, expected in (
+            ("=", 45, payer),
+            ("=", 44, Profile),
+            ("=", 0, quiet),
+            ("!=", 0, payer),
+            ("!=", 45, quiet),
+            (">", 44, payer),
+            (">", 45, Profile),
+            (">", 0, payer),
+            (">=", 45, payer),
+            (">=", 0, both),
+            ("<", 45, quiet),
+            ("<", 46, both),
+            ("<=", 45, both),
+            ("<=", 44, quiet),
+        ):
+            found = Profile.search(
+                [("id", "in", both.ids), ("overdue_days_max", operator, days)]
+            )
+            self.assertEqual(found, expected, (operator, days))

@@ -3,15 +3,18 @@ from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tools import SQL
 
 from ..lib import risk_rules
+from ..models.crm_collections_aging import BUCKETS, bucket_sql
 from .test_payment_behaviour import PaymentFixture
 
 # The components of the fixture's customer, by hand (see PaymentFixture):
 # usual balance 11600 x 30 / 365 = 953.42, overdue 1000 / (2 x 953.42);
-# 45 / 90 days; habit 0.5 x 21.4 / 30 + 0.5 x (1 - 0.029); 1 broken
-# promise; level 2 of 3.
+# 45 days overdue: aging bucket 31-60 days, 0.5 (the linear 45 / 90 of
+# before gave the same); habit 0.5 x 21.4 / 30 + 0.5 x (1 - 0.029); 1
+# broken promise; level 2 of 3.
 COMPONENTS = {
     "overdue": 0.52,
     "days_overdue": 0.5,
@@ -64,10 +67,48 @@ class TestFinancialRisk(PaymentFixture):
             risk_rules.raw_score(COMPONENTS, self.company._collections_risk_weights()),
             RAW,
         )
-        explanation = profile.financial_risk_explanation
+        # no scoring run: the explanation counts the days to today
+        with freeze_time(self.TODAY):
+            profile.invalidate_recordset()
+            explanation = profile.financial_risk_explanation
         self.assertIn("Payment habit (12 months): 84% (weight 1.0)", explanation)
         self.assertIn("1 broken promise(s) to pay.", explanation)
-        self.assertIn("Oldest open invoice 45 days overdue.", explanation)
+        self.assertIn(
+            "Oldest open invoice 45 days overdue (due 05/16/2026", explanation
+        )
+        self.assertIn("31-60 Days", explanation)
+        # read 30 days later without a new scoring: 75 days would be another
+        # bucket than the score's; the explanation keeps to the score's
+        with freeze_time(self.TODAY + timedelta(days=30)):
+            profile.invalidate_recordset()
+            explanation = profile.financial_risk_explanation
+        self.assertIn("Longest days overdue: 50%", explanation)
+        self.assertIn(
+            "Oldest open invoice due 05/16/2026 (31-60 Days at the last scoring).",
+            explanation,
+        )
+
+    def test_hand_computed_at_the_next_bucket(self):
+        """The fixture 15 days later: invoice C 60 days overdue, still the
+        31-60 bucket (0.5); invoice E (300, due TODAY+10) is overdue too:
+        overdue 1300 / (2 x 953.42) = 0.68; the rest is unchanged (same
+        12-month and 90-day windows): (0.68 + 0.5 + 0.84 + 0.5 x 0.5 + 0.5 x
+        0.67) / 4 = 0.651 -> 65. A day later, 61 days: 0.75, 0.714 -> 71."""
+        self._score(today=self.TODAY + timedelta(days=15))
+        profile = self._profile(self.payer)
+        expected = {**COMPONENTS, "overdue": 0.68}
+        components = profile.financial_risk_components
+        self.assertEqual(
+            {code: components[code] for code in risk_rules.COMPONENTS}, expected
+        )
+        self.assertEqual(profile.financial_risk_score, 65)
+        self._score(today=self.TODAY + timedelta(days=16))
+        components = profile.financial_risk_components
+        self.assertEqual(
+            {code: components[code] for code in risk_rules.COMPONENTS},
+            {**expected, "days_overdue": 0.75},
+        )
+        self.assertEqual(profile.financial_risk_score, 71)
 
     def test_payment_habit_without_record_has_no_weight(self):
         """A customer with an overdue invoice but no payment: the habit does
@@ -147,7 +188,8 @@ class TestFinancialRisk(PaymentFixture):
             lambda r: r.company_id == self.company
         )
         self.assertIn("financial_risk", run.step_keys)
-        # (0.52 + 0.51 + 0.25 + 0.335) / 3 = 0.538 (46 days overdue now)
+        # (0.52 + 0.5 + 0.25 + 0.335) / 3 = 0.535 -> 54: 46 days overdue now,
+        # still the 31-60 bucket (0.5; the linear 46 / 90 gave 0.51, 0.538)
         self.assertEqual(profile.financial_risk_score, 54)
         self.assertNotIn("payment_habit", profile.financial_risk_components)
         self.assertEqual(Run._lifecycle_count_mismatches(self.company, day), 0)
@@ -176,7 +218,78 @@ class TestFinancialRisk(PaymentFixture):
         # no payment in the last 12 months: the habit no longer applies
         profile = self._profile(self.payer)
         self.assertNotIn("payment_habit", profile.financial_risk_components)
-        self.assertEqual(profile.overdue_days_max, 410)  # invoice D
+        # invoice D, 410 days overdue on the last day
+        self.assertEqual(profile.overdue_since, self.TODAY - timedelta(days=10))
+        self.assertEqual(profile.financial_risk_components["days_overdue"], 1.0)
+        with freeze_time(self.TODAY + timedelta(days=400)):
+            profile.invalidate_recordset()
+            self.assertEqual(profile.overdue_days_max, 410)
+
+    def test_days_overdue_no_nightly_rewrite(self):
+        """The profile stores the oldest due date and the component goes by
+        aging bucket: day after day, a customer whose invoice stays overdue
+        is not rewritten, until it crosses into the next bucket.
+
+        One invoice of 1000 due 40 days before D, no payment, promise or
+        dunning: overdue 1000 against a usual balance of 1000 x 30 / 365
+        (82.19): 1; payment habit not applicable. Up to 60 days overdue
+        (bucket 31-60, 0.5): (1 + 0.5) / 3 = 0.5 -> 50; from 61 days (61-90,
+        0.75): (1 + 0.75) / 3 = 0.583 -> 58.
+        """
+        Run = self.LifecycleRun
+        late = self._customer("Forty Days Late")
+        self._overdue(late, 40, 1000.0)
+        Run._cron_lifecycle_scoring(today=self.TODAY)
+        profile = self._profile(late)
+        self.assertEqual(profile.overdue_since, self.TODAY - timedelta(days=40))
+        self.assertEqual(profile.financial_risk_components["days_overdue"], 0.5)
+        self.assertEqual(profile.financial_risk_score, 50)
+
+        def run_and_check_written(days):
+            # the runs of one test share a transaction (and its NOW()): an
+            # old write date shows whether the run wrote the profile
+            self.env.cr.execute(
+                "UPDATE crm_lifecycle_profile SET write_date = '2000-01-01' "
+                "WHERE id = %s",
+                [profile.id],
+            )
+            self.env.invalidate_all()
+            day = self.TODAY + timedelta(days=days)
+            Run._cron_lifecycle_scoring(today=day)
+            self.assertEqual(Run._lifecycle_count_mismatches(self.company, day), 0)
+            self.env.invalidate_all()
+            return profile.write_date.year != 2000
+
+        for days in (1, 2, 20):  # 41, 42, 60 days overdue: same bucket
+            self.assertFalse(run_and_check_written(days), days)
+            self.assertEqual(profile.financial_risk_score, 50)
+        with freeze_time(self.TODAY + timedelta(days=20)):
+            profile.invalidate_recordset()
+            self.assertEqual(profile.overdue_days_max, 60)
+            self.assertIn("60 days overdue", profile.financial_risk_explanation)
+        # 61 days overdue: the next bucket, the score changes
+        self.assertTrue(run_and_check_written(21))
+        self.assertEqual(profile.financial_risk_components["days_overdue"], 0.75)
+        self.assertEqual(profile.financial_risk_score, 58)
+        self.assertEqual(profile.overdue_since, self.TODAY - timedelta(days=40))
+        self.assertFalse(run_and_check_written(22))
+
+    def test_days_overdue_buckets_match_aging(self):
+        """The component's buckets are the receivables aging's."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT d, %s FROM generate_series(-1, 120) d",
+                bucket_sql(SQL("d")),
+            )
+        )
+        for days, bucket in self.env.cr.fetchall():
+            self.assertEqual(risk_rules.days_overdue_bucket(days), bucket, days)
+        keys = [key for key, _label in BUCKETS]
+        self.assertEqual(
+            [key for key, _last, _value in risk_rules.DAYS_OVERDUE_BUCKETS]
+            + [risk_rules.DAYS_OVERDUE_OVER[0]],
+            keys,
+        )
 
     def test_churn_component_through_the_hook(self):
         self.company.lifecycle_churn_weight_payment = 0.0
@@ -258,6 +371,7 @@ class TestFinancialRisk(PaymentFixture):
             {"financial_risk_level": "low"},
             {"financial_risk_components": {}},
             {"overdue_amount": 0.0},
+            {"overdue_since": self.TODAY},
             {"payment_on_time_share": 1.0},
             {"promise_kept_rate": 1.0},
         ):
@@ -295,7 +409,7 @@ class TestFinancialRisk(PaymentFixture):
         self.assertEqual(self._profile(self.payer).overdue_amount, 1000.0)
         other = self._profile(self.payer, self.company_2)
         self.assertGreater(other.overdue_amount, 1000.0)
-        self.assertEqual(other.overdue_days_max, 100)
+        self.assertEqual(other.overdue_since, self.TODAY - timedelta(days=100))
         self.assertFalse(other.payment_days_late_avg)
         self.assertNotIn("broken", other.financial_risk_components)
         other_user = new_test_user(

@@ -24,10 +24,35 @@ def test_overdue_component(overdue, revenue, days_to_pay, expected):
 
 
 @pytest.mark.parametrize(
-    "days, expected", [(0, 0.0), (None, 0.0), (45, 0.5), (90, 1.0), (200, 1.0)]
+    "days, expected, bucket",
+    [
+        (-5, 0.0, "current"),
+        (0, 0.0, "current"),
+        (None, 0.0, "current"),
+        (1, 0.25, "1_30"),
+        (30, 0.25, "1_30"),
+        (31, 0.5, "31_60"),
+        (45, 0.5, "31_60"),
+        (60, 0.5, "31_60"),
+        (61, 0.75, "61_90"),
+        (90, 0.75, "61_90"),
+        (91, 1.0, "over_90"),
+        (200, 1.0, "over_90"),
+    ],
 )
-def test_days_overdue_component(days, expected):
+def test_days_overdue_component_by_aging_bucket(days, expected, bucket):
     assert rr.days_overdue_component(days) == expected
+    assert rr.days_overdue_bucket(days) == bucket
+    assert rr.days_overdue_component_bucket(expected) == bucket
+
+
+def test_days_overdue_component_is_a_step():
+    """Day after day within a bucket the component does not change: it moves
+    only at the boundaries (so the profile is not rewritten every night)."""
+    values = [rr.days_overdue_component(days) for days in range(0, 120)]
+    changes = [days for days in range(1, 120) if values[days] != values[days - 1]]
+    assert changes == [1, 31, 61, 91]
+    assert rr.days_overdue_component_bucket(0.33) is None
 
 
 def test_payment_habit_component():

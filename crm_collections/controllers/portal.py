@@ -149,8 +149,10 @@ class CollectionsPortal(PortalAccount):
         attachment = reminder.letter_attachment_id
         if not attachment:
             raise request.not_found()
-        return request.env["ir.binary"]._get_stream_from(attachment).get_response(
-            as_attachment=True
+        return (
+            request.env["ir.binary"]
+            ._get_stream_from(attachment)
+            .get_response(as_attachment=True)
         )
 
     def _collections_render_reminder(self, reminder, form=None):

@@ -1,3 +1,5 @@
+# One concern per file (see docs/architecture.md).
+# pylint: disable=consider-merging-classes-inherited
 from odoo import api, models
 
 

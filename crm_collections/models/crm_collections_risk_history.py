@@ -1,7 +1,4 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
-
-from odoo.addons.crm_lifecycle.models.crm_lifecycle_history import insert_rows
 
 from .crm_lifecycle_profile_risk import RISK_LEVELS
 
@@ -22,34 +19,12 @@ class CrmCollectionsRiskHistory(models.Model):
     scoring (step ``financial_risk``)."""
 
     _name = "crm.collections.risk.history"
+    _inherit = ["crm.lifecycle.profile.log.mixin"]
     _description = "Financial Risk Level Change"
     _order = "date desc, id desc"
     _rec_name = "new_level"
     _check_company_auto = True
 
-    profile_id = fields.Many2one(
-        comodel_name="crm.lifecycle.profile",
-        required=True,
-        index=True,
-        readonly=True,
-        ondelete="cascade",
-        check_company=True,
-    )
-    partner_id = fields.Many2one(
-        comodel_name="res.partner",
-        string="Customer",
-        required=True,
-        index=True,
-        readonly=True,
-        ondelete="cascade",
-    )
-    company_id = fields.Many2one(
-        comodel_name="res.company",
-        required=True,
-        index=True,
-        readonly=True,
-        ondelete="cascade",
-    )
     date = fields.Date(required=True, index=True, readonly=True)
     old_level = fields.Selection(
         RISK_LEVELS,
@@ -74,20 +49,4 @@ class CrmCollectionsRiskHistory(models.Model):
 
         :param rows: dicts with the keys of :data:`RISK_HISTORY_KEYS`
         """
-        if not rows:
-            return
-        uid = self.env.uid
-        now = SQL("NOW() AT TIME ZONE 'UTC'")
-        insert_rows(
-            self.env.cr,
-            self._table,
-            RISK_HISTORY_KEYS,
-            rows,
-            {
-                "create_uid": uid,
-                "create_date": now,
-                "write_uid": uid,
-                "write_date": now,
-            },
-        )
-        self.invalidate_model()
+        self._lifecycle_insert_log_rows(RISK_HISTORY_KEYS, rows)

@@ -2,6 +2,7 @@ from . import crm_lifecycle_stage
 from . import crm_lifecycle_segment
 from . import crm_lifecycle_value_segment
 from . import crm_lifecycle_churn_reason
+from . import crm_lifecycle_profile_log_mixin
 from . import crm_lifecycle_history
 from . import crm_lifecycle_tier
 from . import crm_lifecycle_tier_history

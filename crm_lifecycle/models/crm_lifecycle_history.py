@@ -1,8 +1,8 @@
 from datetime import datetime, time
 
 from odoo import api, fields, models
-from odoo.tools import SQL
 
+from .crm_lifecycle_profile_log_mixin import insert_rows
 from .crm_lifecycle_stage import STAGE_KINDS
 
 # Columns of a history row given to :meth:`_lifecycle_create_history`; a row
@@ -22,59 +22,14 @@ HISTORY_KEYS = {
 }
 
 
-def insert_rows(cr, table, keys, rows, constants):
-    """Insert ``rows`` (dicts, a missing key is NULL) into ``table`` in one
-    statement: the columns ``keys`` (``{column: SQL type}``) from arrays,
-    then the ``constants`` (``{column: value}``) the same for every row."""
-    cr.execute(
-        SQL(
-            """
-            INSERT INTO %(table)s (%(names)s)
-            SELECT v.*, %(constants)s FROM unnest(%(arrays)s) AS v
-            """,
-            table=SQL.identifier(table),
-            names=SQL(", ").join(
-                SQL.identifier(column) for column in [*keys, *constants]
-            ),
-            constants=SQL(", ").join(SQL("%s", value) for value in constants.values()),
-            arrays=SQL(", ").join(
-                SQL("%s::%s[]", [row.get(key) for row in rows], SQL(sql_type))
-                for key, sql_type in keys.items()
-            ),
-        )
-    )
-
-
 class CrmLifecycleHistory(models.Model):
     _name = "crm.lifecycle.history"
+    _inherit = ["crm.lifecycle.profile.log.mixin"]
     _description = "Customer Lifecycle Stage Change"
     _order = "date desc, id desc"
     _rec_name = "to_stage_id"
     _check_company_auto = True
 
-    profile_id = fields.Many2one(
-        comodel_name="crm.lifecycle.profile",
-        required=True,
-        index=True,
-        readonly=True,
-        ondelete="cascade",
-        check_company=True,
-    )
-    partner_id = fields.Many2one(
-        comodel_name="res.partner",
-        string="Customer",
-        required=True,
-        index=True,
-        readonly=True,
-        ondelete="cascade",
-    )
-    company_id = fields.Many2one(
-        comodel_name="res.company",
-        required=True,
-        index=True,
-        readonly=True,
-        ondelete="cascade",
-    )
     date = fields.Datetime(
         required=True, default=fields.Datetime.now, index=True, readonly=True
     )

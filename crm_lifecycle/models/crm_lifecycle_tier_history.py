@@ -1,7 +1,4 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
-
-from .crm_lifecycle_history import insert_rows
 
 # Why a customer's tier changed (lib.tier_rules reasons that change the tier,
 # and a tier taken away because it was archived or the customer objected).
@@ -28,34 +25,12 @@ class CrmLifecycleTierHistory(models.Model):
     """One change of a customer's loyalty tier, written by the scoring."""
 
     _name = "crm.lifecycle.tier.history"
+    _inherit = ["crm.lifecycle.profile.log.mixin"]
     _description = "Customer Loyalty Tier Change"
     _order = "date desc, id desc"
     _rec_name = "to_tier_id"
     _check_company_auto = True
 
-    profile_id = fields.Many2one(
-        comodel_name="crm.lifecycle.profile",
-        required=True,
-        index=True,
-        readonly=True,
-        ondelete="cascade",
-        check_company=True,
-    )
-    partner_id = fields.Many2one(
-        comodel_name="res.partner",
-        string="Customer",
-        required=True,
-        index=True,
-        readonly=True,
-        ondelete="cascade",
-    )
-    company_id = fields.Many2one(
-        comodel_name="res.company",
-        required=True,
-        index=True,
-        readonly=True,
-        ondelete="cascade",
-    )
     date = fields.Date(required=True, index=True, readonly=True)
     from_tier_id = fields.Many2one(
         comodel_name="crm.lifecycle.tier",
@@ -76,20 +51,4 @@ class CrmLifecycleTierHistory(models.Model):
 
         :param rows: dicts with the keys of :data:`TIER_HISTORY_KEYS`
         """
-        if not rows:
-            return
-        uid = self.env.uid
-        now = SQL("NOW() AT TIME ZONE 'UTC'")
-        insert_rows(
-            self.env.cr,
-            self._table,
-            TIER_HISTORY_KEYS,
-            rows,
-            {
-                "create_uid": uid,
-                "create_date": now,
-                "write_uid": uid,
-                "write_date": now,
-            },
-        )
-        self.invalidate_model()
+        self._lifecycle_insert_log_rows(TIER_HISTORY_KEYS, rows)

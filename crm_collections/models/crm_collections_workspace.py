@@ -361,6 +361,9 @@ class CrmCollectionsWorkspace(models.Model):
                        SELECT 1 FROM crm_collections_workspace w
                         WHERE w.partner_id = f.partner_id
                           AND w.company_id = f.company_id)
+                -- a refresh running at the same time (the job, a button)
+                -- inserted it first: its row is updated below
+                ON CONFLICT (partner_id, company_id) DO NOTHING
                 """,
                 columns=columns,
                 new=new_columns,

@@ -10,10 +10,13 @@ class CrmCollectionsRun(models.Model):
     _inherit = "crm.collections.run"
 
     def _collections_generate(self, commit=False):
+        """The workspace shows the run's last levels: its refresh job is
+        triggered (it runs after the generation has committed, in its own
+        transaction)."""
         result = super()._collections_generate(commit=commit)
-        self.env["crm.collections.workspace"].sudo()._collections_refresh_workspace(
-            self.company_id
-        )
+        self.env.ref(
+            "crm_collections.ir_cron_collections_workspace_refresh"
+        ).sudo()._trigger()
         return result
 
     @api.model

@@ -84,8 +84,14 @@ class TestWorkspace(WorkspaceCommon):
         self.assertIn(alpha, self.Workspace.search([("amount_61_90", ">", 0)]))
 
     def test_dunning_run_refreshes(self):
+        cron = self.env.ref("crm_collections.ir_cron_collections_workspace_refresh")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        before = Trigger.search([("cron_id", "=", cron.id)])
         run = self._run()
         self.assertTrue(run.line_ids)
+        # the generation triggers the refresh job, which updates the row
+        self.assertTrue(Trigger.search([("cron_id", "=", cron.id)]) - before)
+        self.Workspace._cron_collections_workspace()
         row = self._row(self.beta)
         self.assertEqual(row.amount_over_90, 300.0)
         self.assertIn(self.beta, run.line_ids.partner_id)

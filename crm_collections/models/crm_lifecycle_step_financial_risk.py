@@ -322,26 +322,15 @@ class CrmLifecycleScoring(models.AbstractModel):
     def _scoring_after_write_financial_risk(self, ctx, batch):
         """Record the batch's level changes in the risk history, in one
         statement."""
-        rows = []
-        for partner_id, (old, new, score) in batch.decisions.get(
-            "financial_risk", {}
-        ).items():
-            state = batch.current.get(partner_id)
-            if not state:
-                continue  # created meanwhile by another transaction
-            rows.append(
-                {
-                    "profile_id": state["id"],
-                    "partner_id": partner_id,
-                    "company_id": ctx.company.id,
-                    "date": ctx.date,
-                    "old_level": old,
-                    "new_level": new,
-                    "score": score,
-                }
-            )
-        self.env["crm.collections.risk.history"].sudo()._collections_create_history(
-            rows
+        History = self.env["crm.collections.risk.history"].sudo()
+        changes = {
+            partner_id: {"old_level": old, "new_level": new, "score": score}
+            for partner_id, (old, new, score) in batch.decisions.get(
+                "financial_risk", {}
+            ).items()
+        }
+        History._collections_create_history(
+            History._lifecycle_batch_rows(ctx, batch, changes)
         )
 
     @api.model

@@ -61,6 +61,28 @@ class CrmLifecycleProfileLogMixin(models.AbstractModel):
     )
 
     @api.model
+    def _lifecycle_batch_rows(self, ctx, batch, changes):
+        """The log rows of a scoring batch's ``changes`` (``{partner_id:
+        {column: value}}``): each with its profile, customer, company and
+        the scoring's date. A partner whose profile the batch did not find
+        nor create (created meanwhile by another transaction) is left out."""
+        rows = []
+        for partner_id, values in changes.items():
+            state = batch.current.get(partner_id)
+            if not state:
+                continue
+            rows.append(
+                {
+                    "profile_id": state["id"],
+                    "partner_id": partner_id,
+                    "company_id": ctx.company.id,
+                    "date": ctx.date,
+                    **values,
+                }
+            )
+        return rows
+
+    @api.model
     def _lifecycle_insert_log_rows(self, keys, rows):
         """Insert ``rows`` (dicts with the keys of ``keys``: ``{column: SQL
         type}``) in one statement, created and written by the current user

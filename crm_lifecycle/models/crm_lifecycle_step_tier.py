@@ -225,26 +225,15 @@ class CrmLifecycleScoring(models.AbstractModel):
     def _scoring_after_write_tier(self, ctx, batch):
         """Record the batch's tier changes in the tier history, in one
         statement."""
-        rows = []
-        for partner_id, (from_id, to_id, reason) in batch.decisions.get(
-            "tier", {}
-        ).items():
-            state = batch.current.get(partner_id)
-            if not state:
-                continue  # created meanwhile by another transaction
-            rows.append(
-                {
-                    "profile_id": state["id"],
-                    "partner_id": partner_id,
-                    "company_id": ctx.company.id,
-                    "date": ctx.date,
-                    "from_tier_id": from_id,
-                    "to_tier_id": to_id,
-                    "reason": reason,
-                }
-            )
-        self.env["crm.lifecycle.tier.history"].sudo()._lifecycle_create_tier_history(
-            rows
+        History = self.env["crm.lifecycle.tier.history"].sudo()
+        changes = {
+            partner_id: {"from_tier_id": from_id, "to_tier_id": to_id, "reason": reason}
+            for partner_id, (from_id, to_id, reason) in batch.decisions.get(
+                "tier", {}
+            ).items()
+        }
+        History._lifecycle_create_tier_history(
+            History._lifecycle_batch_rows(ctx, batch, changes)
         )
 
     @api.model

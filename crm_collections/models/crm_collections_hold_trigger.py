@@ -3,6 +3,8 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import SQL, format_amount
 
+from .crm_collections_aging import open_items_sql
+
 _logger = logging.getLogger(__name__)
 
 
@@ -140,36 +142,26 @@ class CrmCollectionsHold(models.Model):
     @api.model
     def _collections_overdue_by_partner(self, company, today, partner_ids=None):
         """``{partner_id: (max days overdue, overdue amount)}`` of the
-        commercial entities with posted, open receivable lines of ``company``
-        (and its branches) due before ``today``. One query."""
+        commercial entities with posted, open receivable items of
+        ``company`` (and its branches) due before ``today``: the open items
+        of the aging (``open_items_sql``), aged at ``today``. One query."""
         self.env.flush_all()
+        companies = company.sudo().search([("id", "child_of", company.id)])
         partner_filter = SQL()
         if partner_ids is not None:
-            partner_filter = SQL(
-                "AND rp.commercial_partner_id = ANY(%s)", list(partner_ids)
-            )
+            partner_filter = SQL("AND item.partner_id = ANY(%s)", list(partner_ids))
         self.env.cr.execute(
             SQL(
                 """
-                SELECT rp.commercial_partner_id,
-                       MAX(%(today)s - aml.date_maturity),
-                       SUM(aml.amount_residual)
-                  FROM account_move_line aml
-                  JOIN account_account acc ON acc.id = aml.account_id
-                  JOIN res_partner rp ON rp.id = aml.partner_id
-                  JOIN res_company comp ON comp.id = aml.company_id
-                 WHERE acc.account_type = 'asset_receivable'
-                   AND aml.parent_state = 'posted'
-                   AND aml.reconciled IS NOT TRUE
-                   AND aml.amount_residual > 0
-                   AND aml.date_maturity < %(today)s
-                   AND (comp.id = %(company)s OR comp.parent_path LIKE %(path)s)
+                SELECT item.partner_id, MAX(item.days_overdue),
+                       SUM(item.amount_residual)
+                  FROM (%(items)s) item
+                 WHERE item.amount_residual > 0
+                   AND item.days_overdue > 0
                    %(partner_filter)s
-                 GROUP BY rp.commercial_partner_id
+                 GROUP BY item.partner_id
                 """,
-                today=today,
-                company=company.id,
-                path=f"{company.parent_path}%",
+                items=open_items_sql(today, companies.ids),
                 partner_filter=partner_filter,
             )
         )
